@@ -1,0 +1,32 @@
+# Roster — two commands for a fresh Debian 12 machine:
+#   make up     install what is missing, build, run the default stack in the foreground
+#   make test   install what is missing, build, run every test
+SWIFT ?= swift
+STACK ?= etc/roster.yaml
+# Debian packages the build, the tests and the shipped roles need.
+DEBS = systemd python3 libsystemd-dev
+
+.PHONY: up test deps build bench clean
+
+deps:
+	@missing=""; for p in $(DEBS); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
+	if [ -n "$$missing" ]; then \
+	  echo "installing:$$missing"; \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing; \
+	fi
+
+build: deps
+	$(SWIFT) build
+
+up: build
+	.build/debug/roster up -f $(STACK)
+
+test: deps
+	$(SWIFT) build --build-tests
+	$(SWIFT) test --skip-build --no-parallel
+
+bench: deps
+	bench/core.sh
+
+clean:
+	rm -rf .build

@@ -1,0 +1,31 @@
+// swift-tools-version:6.0
+import PackageDescription
+
+/// Roster: a process supervisor for a three-tier web stack on one Linux box.
+///
+/// Layers run one way: RosterCore (pure) ← RosterSystem (effects) ← Roster (runtime) ← roster (CLI).
+let package = Package(
+    name: "Roster",
+    platforms: [.macOS(.v14)],
+    products: [
+        .executable(name: "roster", targets: ["roster"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.0"),
+        .package(url: "https://github.com/jpsim/Yams", from: "6.0.0"),
+    ],
+    targets: [
+        .target(name: "CShims"),
+        .target(name: "RosterCore", dependencies: ["Yams"]),
+        .target(name: "RosterSystem", dependencies: ["RosterCore", "CShims"]),
+        .target(name: "Roster", dependencies: ["RosterCore", "RosterSystem"]),
+        .executableTarget(name: "roster", dependencies: [
+            "Roster", "RosterCore", "RosterSystem",
+            .product(name: "ArgumentParser", package: "swift-argument-parser"),
+        ]),
+        .testTarget(name: "RosterCoreTests", dependencies: ["RosterCore"]),
+        .testTarget(name: "RosterTests", dependencies: ["RosterCore", "RosterSystem"],
+                    exclude: ["Fixtures"]),
+    ],
+    swiftLanguageModes: [.v6]
+)

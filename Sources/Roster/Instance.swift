@@ -1,0 +1,93 @@
+import RosterCore
+import RosterSystem
+import Glibc
+
+/// The runtime's record of one instance: its state machine plus the descriptors and buffers that
+/// belong to it. Owned by the supervisor loop; never shared across threads.
+final class Instance {
+    let role: RoleSpec
+    let index: Int
+    /// Position in the supervisor's instance table (used in event-loop tokens).
+    let slot: Int
+    let id: String
+    let address: String
+    let stateDirectory: String
+    var machine: InstanceMachine
+    let notify: NotifySocket
+    /// Read end of the output pipe (the supervisor keeps the write end, so it never reads EOF).
+    let outputRead: Int32
+    let outputWrite: Int32
+    let log: LogFile
+    /// Bytes of an unfinished output line.
+    var partialLine: [UInt8] = []
+    /// The process group of the current run (= the pid Roster started), kept until the group is empty.
+    var processGroup: Int32?
+    /// Wall-clock time the current process started, for uptime.
+    var startedAt: Double?
+    /// Wall-clock time of the last phase change.
+    var since: Double
+    /// Phase at the last publish, to notice changes.
+    var publishedPhase: InstanceMachine.Phase
+    /// Main pid at the last publish.
+    var publishedPID: Int32?
+
+    init(role: RoleSpec, index: Int, slot: Int, stack: Stack, runID: String, now: Instant) throws(SystemError) {
+        self.role = role
+        self.index = index
+        self.slot = slot
+        id = "\(role.name)/\(index)"
+        address = AddressPlan.address(roleIndex: role.index, instance: index)
+        stateDirectory = "\(stack.stateDir)/instances/\(role.name)/\(index)"
+        machine = InstanceMachine(lifecycle: role.lifecycle, now: now)
+        notify = try NotifySocket(address: "@roster/\(runID)/\(role.name)/\(index)")
+        (outputRead, outputWrite) = try Pipe.make("\(role.name)/\(index)")
+        try Files.makeDirectories(stateDirectory, mode: 0o700)
+        log = try LogFile(path: "\(stack.stateDir)/logs/\(role.name).\(index).log")
+        since = Clocks.wall()
+        publishedPhase = machine.phase
+    }
+
+    deinit {
+        close(outputRead)
+        close(outputWrite)
+    }
+
+    /// The environment of DESIGN §2 on top of the supervisor's own.
+    func environment(stack: Stack, base: [String], runID: String) -> [String] {
+        var env = base.filter { entry in
+            !entry.hasPrefix("NOTIFY_SOCKET=") && !entry.hasPrefix("WATCHDOG_") && !entry.hasPrefix("ROSTER_")
+                && !entry.hasPrefix("LISTEN_")
+        }
+        env.append("NOTIFY_SOCKET=\(notify.address)")
+        if machine.watchdogInterval > .zero { env.append("WATCHDOG_USEC=\(machine.watchdogInterval.microseconds)") }
+        env.append("ROSTER_STACK=\(stack.name)")
+        if let domain = stack.domain { env.append("ROSTER_DOMAIN=\(domain)") }
+        env.append("ROSTER_ROLE=\(role.name)")
+        env.append("ROSTER_INSTANCE=\(id)")
+        env.append("ROSTER_INDEX=\(index)")
+        env.append("ROSTER_ADDRESS=\(address)")
+        for port in role.ports {
+            let name = port.name.uppercased().replacingOccurrences(of: "-", with: "_")
+            env.append("ROSTER_PORT_\(name)=\(port.number)")
+        }
+        env.append("ROSTER_DISCOVERY=\(stack.stateDir)/discovery.json")
+        env.append("ROSTER_STATE_DIR=\(stateDirectory)")
+        env.append("ROSTER_OPTIONS=\(role.optionsJSON)")
+        env.append("ROSTER_RUN=\(runID)")
+        return env
+    }
+
+    /// What status and discovery show now.
+    func snapshot(now: Double) -> InstanceSnapshot {
+        InstanceSnapshot(
+            id: id, role: role.name, index: index, phase: machine.phase, pid: machine.mainPID, since: since,
+            uptime: machine.mainPID != nil ? startedAt.map { now - $0 } : nil, restarts: machine.restarts,
+            address: address, ports: role.ports, status: machine.statusText)
+    }
+}
+
+extension String {
+    func replacingOccurrences(of target: Character, with replacement: Character) -> String {
+        String(map { $0 == target ? replacement : $0 })
+    }
+}

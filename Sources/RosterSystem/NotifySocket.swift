@@ -1,0 +1,55 @@
+import CShims
+import RosterCore
+import Glibc
+
+/// The receiving end of one instance's `NOTIFY_SOCKET`: an abstract `AF_UNIX` datagram socket with
+/// `SO_PASSCRED`, so every message carries its sender's pid and uid (SCM_CREDENTIALS).
+public final class NotifySocket {
+    /// The socket; watch it in the event loop.
+    public let fd: Int32
+    /// The value for `NOTIFY_SOCKET` (`@roster/…` is abstract: no file, scoped to the network namespace).
+    public let address: String
+
+    /// One received datagram.
+    public enum Received {
+        /// A message whose sender the kernel vouched for.
+        case message([UInt8], pid: Int32, uid: UInt32)
+        /// Refused before parsing (why).
+        case dropped(String)
+    }
+
+    /// Binds `address` (a leading `@` means the abstract namespace).
+    public init(address: String) throws(SystemError) {
+        let fd = shim_notify_socket(address)
+        guard fd >= 0 else { throw SystemError("bind notify socket \(address)") }
+        self.fd = fd
+        self.address = address
+    }
+
+    deinit { close(fd) }
+
+    /// Every datagram waiting on the socket. File descriptors that arrive are closed at once
+    /// (`systemd-notify` waits for that), oversized or truncated datagrams are dropped.
+    public func receiveAll() -> [Received] {
+        var result: [Received] = []
+        var buffer = [CChar](repeating: 0, count: NotifyMessage.maxSize + 1)
+        while true {
+            var pid: pid_t = 0, uid: uid_t = 0, gid: gid_t = 0
+            let n = buffer.withUnsafeMutableBufferPointer {
+                shim_notify_recv(fd, $0.baseAddress, NotifyMessage.maxSize + 1, &pid, &uid, &gid)
+            }
+            switch n {
+            case -1 where errno == EINTR: continue
+            case -1: return result
+            case -2: result.append(.dropped("message over \(NotifyMessage.maxSize) bytes or truncated"))
+            case -3: result.append(.dropped("message without sender credentials"))
+            default:
+                if n > NotifyMessage.maxSize {
+                    result.append(.dropped("message over \(NotifyMessage.maxSize) bytes"))
+                } else {
+                    result.append(.message(buffer[0..<n].map { UInt8(bitPattern: $0) }, pid: pid, uid: uid))
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,135 @@
+import ArgumentParser
+import Roster
+import RosterCore
+import RosterSystem
+import Glibc
+
+/// `roster up`: run the supervisor.
+struct Up: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Start every role in dependency order and supervise the stack (foreground by default).")
+
+    @OptionGroup var stackOption: StackOption
+
+    @Flag(help: "Return once the supervisor listens on its control socket; it keeps running in the background.")
+    var detach = false
+
+    @Flag(help: .hidden)
+    var announceReady = false
+
+    func run() throws {
+        let stack = try CLI.loadStack(stackOption.file)
+        if detach { try runDetached(stack) }
+        let supervisor: Supervisor
+        do {
+            supervisor = try Supervisor(stack: stack, options: .init(
+                foreground: !announceReady, readyLine: announceReady ? "ready \(getpid())" : nil))
+            let code = try supervisor.run()
+            if code != 0 { throw ExitCode(code) }
+        } catch let error as SystemError {
+            CLI.error("roster: \(error)")
+            throw ExitCode(1)
+        }
+    }
+
+    /// Starts a copy of this command in a new session and waits for its "ready" line.
+    private func runDetached(_ stack: Stack) throws -> Never {
+        let control = stack.stateDir + "/control.sock"
+        if ControlClient.isAlive(path: control) {
+            CLI.error("a supervisor is already running for \(stackOption.file) (\(control))")
+            throw ExitCode(1)
+        }
+        let pipe = try Pipe.make("roster up --detach")
+        let executable = Files.currentExecutable()
+        var request = Spawner.Request(
+            path: executable, arguments: [executable, "up", "-f", Files.absolute(stackOption.file), "--announce-ready"],
+            environment: Spawner.inheritedEnvironment(), directory: Files.currentDirectory(), output: pipe.write)
+        request.parentDeathSignal = 0
+        request.newSession = true
+        let pid: Int32
+        do {
+            pid = try Spawner.spawn(request)
+        } catch {
+            CLI.error("roster: \(error)")
+            throw ExitCode(1)
+        }
+        close(pipe.write)
+        let flags = fcntl(pipe.read, F_GETFL)
+        _ = fcntl(pipe.read, F_SETFL, flags & ~O_NONBLOCK)
+        var collected: [UInt8] = []
+        var chunk = [UInt8](repeating: 0, count: 4096)
+        while true {
+            let n = read(pipe.read, &chunk, chunk.count)
+            if n < 0 && errno == EINTR { continue }
+            if n <= 0 { break }
+            collected += chunk[0..<n]
+            if let text = String(validating: collected, as: UTF8.self), text.contains("ready \(pid)\n") { break }
+        }
+        let text = String(decoding: collected, as: UTF8.self)
+        if text.contains("ready \(pid)\n") {
+            CLI.say("roster: stack \(stack.name) is starting under supervisor pid \(pid); see `roster status -f \(stackOption.file)`")
+            Glibc.exit(0)
+        }
+        var status: Int32 = 0
+        waitpid(pid, &status, 0)
+        CLI.error(text.isEmpty ? "roster: the supervisor exited before it was ready" : text)
+        Glibc.exit(1)
+    }
+}
+
+/// `roster down`: stop a running supervisor and its stack.
+struct Down: ParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "Stop the stack (dependents first) and its supervisor.")
+
+    @OptionGroup var stackOption: StackOption
+
+    func run() throws {
+        try CLI.finish(try CLI.send("down", stackFile: stackOption.file))
+    }
+}
+
+/// `roster validate`: check configuration without starting anything.
+struct Validate: ParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "Check the stack file and every manifest; print every error with file:line.")
+
+    @OptionGroup var stackOption: StackOption
+
+    func run() throws {
+        let stack = try CLI.loadStack(stackOption.file)
+        let count = stack.roles.reduce(0) { $0 + $1.instances }
+        CLI.say("\(stackOption.file): ok (stack \(stack.name): \(stack.roles.count) roles, \(count) instances; start order \(stack.graph.startOrder().joined(separator: " → ")))")
+    }
+}
+
+/// `roster plugins`: list the role plugins found.
+struct Plugins: ParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "List the role plugins found on the search path.")
+
+    @OptionGroup var stackOption: StackOption
+
+    func run() throws {
+        let directory = Files.parent(of: Files.absolute(stackOption.file))
+        let catalog = PluginCatalog(stackDirectory: directory)
+        let environment = PluginCatalog.processEnvironment()
+        var rows: [[String]] = [["NAME", "EXECUTABLE", "MANIFEST"]]
+        var seen = Set<String>()
+        for entry in catalog.all {
+            let shadowed = !seen.insert(entry.name).inserted
+            var executable = "?"
+            if let text = Files.read(entry.manifestPath) {
+                let (manifest, diagnostics) = Manifest.parse(text, path: entry.manifestPath, directoryName: entry.name)
+                if let manifest {
+                    switch PluginCatalog.locate(manifest, environment: environment) {
+                    case .success(let path): executable = path
+                    case .failure(let error): executable = "(\(error.reason))"
+                    }
+                } else {
+                    executable = "(invalid manifest: \(diagnostics.errors.first?.message ?? "?"))"
+                }
+            }
+            rows.append([entry.name + (shadowed ? " (shadowed)" : ""), executable, entry.manifestPath])
+        }
+        CLI.say(Table.render(rows))
+        CLI.say("searched: \(catalog.searchPath.joined(separator: ":"))")
+    }
+}
