@@ -24,8 +24,7 @@ let package = Package(
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
         .testTarget(name: "RosterCoreTests", dependencies: ["RosterCore"]),
-        .testTarget(name: "RosterTests", dependencies: ["RosterCore", "RosterSystem"],
-                    exclude: ["Fixtures"]),
+        .testTarget(name: "RosterTests", dependencies: ["RosterCore", "RosterSystem"]),
     ],
     swiftLanguageModes: [.v6]
 )

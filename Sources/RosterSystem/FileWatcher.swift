@@ -7,13 +7,19 @@ public final class FileWatcher {
     private let fd: Int32
 
     /// Watches `directory` for files created, written or renamed into it.
-    public init(directory: String) throws(SystemError) {
+    public convenience init(directory: String) throws(SystemError) {
+        try self.init(directories: [directory])
+    }
+
+    /// Watches each of `directories` for files created, written or renamed into it.
+    public init(directories: [String]) throws(SystemError) {
         fd = shim_inotify_init()
         guard fd >= 0 else { throw SystemError("inotify_init1") }
         let mask = shim_in_moved_to() | shim_in_close_write() | shim_in_modify() | shim_in_create()
-        guard shim_inotify_add(fd, directory, mask) >= 0 else {
+        for directory in directories where shim_inotify_add(fd, directory, mask) < 0 {
+            let error = SystemError("inotify_add_watch \(directory)")
             close(fd)
-            throw SystemError("inotify_add_watch \(directory)")
+            throw error
         }
     }
 
