@@ -11,7 +11,7 @@ enum RunRecord {
         if let text = Files.read(path) {
             let fields = text.split(separator: " ").map { String($0).trimmingWhitespaceAndNewlines() }
             if fields.count == 3, let pid = Int32(fields[0]), let start = UInt64(fields[1]) {
-                if pid != getpid(), ProcessTable.startTime(of: pid) == start {
+                if pid != getpid(), ProcessTable.isRunning(pid, startedAt: start) {
                     throw SystemError("state directory \(Files.parent(of: path)) is in use by a running supervisor (pid \(pid))", code: EBUSY)
                 }
                 cleanUp(runID: fields[2], output: output)

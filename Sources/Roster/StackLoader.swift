@@ -39,11 +39,7 @@ public enum StackLoader {
             file: file, stateDir: stateDir, absolutePath: absolute,
             manifests: manifests, searched: catalog.searchPath,
             locateExecutable: { PluginCatalog.locate($0, environment: environment) })
-        // A role whose manifest failed to parse is already reported; drop the "no plugin" echo for it.
-        var resolved = resolveDiagnostics
-        resolved.errors.removeAll { error in
-            file.roles.contains { catalog.entries[$0.name] != nil && manifests[$0.name] == nil && error.message.hasPrefix("role \"\($0.name)\": no plugin") }
-        }
+        let resolved = resolveDiagnostics
         diagnostics.merge(resolved)
         return Loaded(stack: diagnostics.errors.isEmpty ? stack : nil, diagnostics: diagnostics, catalog: catalog)
     }

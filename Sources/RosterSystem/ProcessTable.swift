@@ -11,6 +11,12 @@ public enum ProcessTable {
         return UInt64(stat[19])
     }
 
+    /// True when `pid` is running (not a zombie) and started at `startTime`: the same process as recorded.
+    public static func isRunning(_ pid: Int32, startedAt startTime: UInt64) -> Bool {
+        guard let fields = statFields(pid), fields.count > 19, UInt64(fields[19]) == startTime else { return false }
+        return fields[0] != "Z" && fields[0] != "X"
+    }
+
     /// The process group of `pid`, nil if gone.
     public static func processGroup(of pid: Int32) -> Int32? {
         let group = getpgid(pid)

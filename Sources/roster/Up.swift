@@ -118,7 +118,7 @@ struct Plugins: ParsableCommand {
             var executable = "?"
             if let text = Files.read(entry.manifestPath) {
                 let (manifest, diagnostics) = Manifest.parse(text, path: entry.manifestPath, directoryName: entry.name)
-                if let manifest {
+                if let manifest, diagnostics.errors.isEmpty {
                     switch PluginCatalog.locate(manifest, environment: environment) {
                     case .success(let path): executable = path
                     case .failure(let error): executable = "(\(error.reason))"

@@ -21,7 +21,8 @@ public struct Manifest: Equatable, Sendable {
 
     static let keys = ["name", "exec", "args", "after", "watches", "description"] + Tunables.keys
 
-    /// Parses a manifest; returns nil (and diagnostics) when it is unusable.
+    /// Parses a manifest. Returns nil only when the file is not a YAML mapping at all; otherwise the
+    /// manifest as far as it could be read, with every problem in the diagnostics.
     public static func parse(_ text: String, path: String, directoryName: String) -> (Manifest?, Diagnostics) {
         var reader = YAMLReader(file: path)
         guard let root = reader.root(text), let entries = reader.mapping(root, "manifest") else {
@@ -55,6 +56,7 @@ public struct Manifest: Equatable, Sendable {
         if manifest.exec.isEmpty {
             reader.diagnostics.error(path, manifest.lines["exec"], "\(context): missing required key \"exec\" (the plugin's executable)")
         }
-        return (reader.diagnostics.errors.isEmpty ? manifest : nil, reader.diagnostics)
+        // Returned even with errors, so that the caller can go on and report later problems too.
+        return (manifest, reader.diagnostics)
     }
 }

@@ -100,6 +100,7 @@ public enum StackResolver {
                 continue
             }
             let executable: String
+            if manifest.exec.isEmpty { continue }  // already reported by the manifest's parser
             switch locateExecutable(manifest) {
             case .success(let path): executable = path
             case .failure(let error):

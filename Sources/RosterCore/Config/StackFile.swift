@@ -30,7 +30,8 @@ public struct StackFile: Equatable, Sendable {
     static let keys = ["stack", "domain", "state-dir", "roles"]
     static let roleKeys = ["instances", "options"] + Tunables.keys
 
-    /// Parses a stack file; returns nil (and diagnostics) when it is unusable.
+    /// Parses a stack file. Returns nil only when the file is not a YAML mapping at all; otherwise
+    /// the file as far as it could be read, with every problem in the diagnostics.
     public static func parse(_ text: String, path: String) -> (StackFile?, Diagnostics) {
         var reader = YAMLReader(file: path)
         guard let root = reader.root(text), let entries = reader.mapping(root, "stack file") else {
@@ -71,7 +72,8 @@ public struct StackFile: Equatable, Sendable {
         if !sawRoles {
             reader.diagnostics.error(path, nil, "missing required key \"roles\"")
         }
-        return (reader.diagnostics.errors.isEmpty ? file : nil, reader.diagnostics)
+        // Returned even with errors, so that the caller can go on and report the manifests' errors too.
+        return (file, reader.diagnostics)
     }
 
     static func parseRole(_ name: String, line: Int?, node: Node, reader: inout YAMLReader) -> RoleRequest? {
