@@ -102,9 +102,10 @@ extension Supervisor {
     private func describe(_ instance: Instance) -> String {
         var text = "\(instance.id): \(instance.machine.phase.rawValue)"
         if instance.machine.phase == .starting, let pid = instance.machine.mainPID { text += " (pid \(pid))" }
-        if let status = instance.machine.statusText, instance.machine.phase != .ready || instance.publishedPhase != .reloading {
-            text += " — \(status)"
-        }
+        let phase = instance.machine.phase
+        let explains = phase == .waiting || phase == .failed || (phase == .ready && instance.publishedPhase != .reloading)
+            || (phase == .down && instance.machine.want == .up)
+        if explains, let status = instance.machine.statusText { text += " — \(status)" }
         return text
     }
 

@@ -91,6 +91,7 @@ public final class Supervisor {
         let now = Clocks.now()
         for instance in instances {
             instance.machine.hold(reason: "not started yet", now: now)
+            instance.publishedPhase = instance.machine.phase
         }
         afterEvents(now: now)
         if let line = options.readyLine { announceReady(line) }

@@ -1,0 +1,3 @@
+#!/bin/bash
+systemd-notify --ready --status="hello from $ROSTER_INSTANCE on $ROSTER_ADDRESS"
+exec sleep infinity
