@@ -3,10 +3,13 @@
 
 #include <errno.h>
 #include <stddef.h>
+#include <stdlib.h>
 #include <fcntl.h>
 #include <pthread.h>
 #include <string.h>
 #include <unistd.h>
+#include <linux/close_range.h>
+#include <sched.h>
 #include <sys/epoll.h>
 #include <sys/inotify.h>
 #include <sys/prctl.h>
@@ -87,43 +90,86 @@ int64_t shim_monotonic_ns(void) {
     return (int64_t)ts.tv_sec * 1000000000LL + ts.tv_nsec;
 }
 
+/* The spawn child runs on its own small stack, sharing memory and the fd table with the suspended
+ * parent (CLONE_VM | CLONE_VFORK | CLONE_FILES). Its first act unshares the fd table keeping only the
+ * fds below `reserved + 1`, so a supervisor holding thousands of descriptors pays nothing for them:
+ * no copy of the whole table, no close of each entry. */
+#define SPAWN_STACK_SIZE (256 * 1024)
+static char *spawn_stack;
+static int reserved_fd = -1;
+
+struct spawn_args {
+    const char *path;
+    char *const *argv;
+    char *const *envp;
+    const char *cwd;
+    int pdeathsig, new_session, has_output;
+    pid_t parent;
+    volatile int error;
+};
+
+int shim_spawn_init(void) {
+    if (reserved_fd >= 0) return 0;
+    spawn_stack = malloc(SPAWN_STACK_SIZE);
+    if (!spawn_stack) return -1;
+    reserved_fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
+    return reserved_fd >= 0 ? 0 : -1;
+}
+
+static int spawn_child(void *raw) {
+    struct spawn_args *a = raw;
+    /* Private fd table holding only 0..reserved_fd (reserved_fd carries the output pipe). */
+    if (syscall(SYS_close_range, (unsigned)reserved_fd + 1, ~0U, CLOSE_RANGE_UNSHARE) != 0) {
+        if (syscall(SYS_unshare, CLONE_FILES) != 0) { a->error = errno; _exit(127); }
+        syscall(SYS_close_range, (unsigned)reserved_fd + 1, ~0U, 0U);
+    }
+    if (reserved_fd > 3) syscall(SYS_close_range, 3U, (unsigned)reserved_fd - 1, 0U);
+    struct sigaction dfl;
+    memset(&dfl, 0, sizeof dfl);
+    dfl.sa_handler = SIG_DFL;
+    for (int sig = 1; sig < NSIG; sig++) {
+        if (sig != SIGKILL && sig != SIGSTOP) sigaction(sig, &dfl, NULL);
+    }
+    if (a->new_session ? setsid() < 0 : setpgid(0, 0) != 0) { a->error = errno; _exit(127); }
+    if (a->pdeathsig > 0) {
+        if (prctl(PR_SET_PDEATHSIG, (unsigned long)a->pdeathsig, 0UL, 0UL, 0UL) != 0) { a->error = errno; _exit(127); }
+        if (getppid() != a->parent) _exit(127);
+    }
+    if (a->has_output && (dup2(reserved_fd, 1) < 0 || dup2(reserved_fd, 2) < 0)) { a->error = errno; _exit(127); }
+    close(reserved_fd);
+    int devnull = open("/dev/null", O_RDONLY);
+    if (devnull < 0 || dup2(devnull, 0) < 0) { a->error = errno; _exit(127); }
+    if (devnull > 2) close(devnull);
+    if (a->cwd && chdir(a->cwd) != 0) { a->error = errno; _exit(127); }
+    sigset_t empty;
+    sigemptyset(&empty);
+    sigprocmask(SIG_SETMASK, &empty, NULL);
+    execve(a->path, a->argv, a->envp);
+    a->error = errno ? errno : ENOEXEC;
+    _exit(127);
+}
+
 pid_t shim_spawn(const char *path, char *const argv[], char *const envp[],
                  int out_fd, const char *cwd, int pdeathsig, int new_session, int *error) {
+    if (shim_spawn_init() != 0) { *error = errno; return -1; }
+    struct spawn_args args = {
+        .path = path, .argv = argv, .envp = envp, .cwd = cwd, .pdeathsig = pdeathsig,
+        .new_session = new_session, .has_output = out_fd >= 0, .parent = getpid(), .error = 0,
+    };
+    /* The output pipe rides in the reserved low slot; without one, stdout/stderr stay as inherited. */
+    if (out_fd >= 0 && dup2(out_fd, reserved_fd) < 0) { *error = errno; return -1; }
     sigset_t all, old;
     sigfillset(&all);
     pthread_sigmask(SIG_SETMASK, &all, &old);
-    pid_t parent = getpid();
-    volatile int child_error = 0;
-    pid_t pid = vfork();
-    if (pid == 0) {
-        /* Child: shares memory with the suspended parent until execve; only syscalls from here. */
-        struct sigaction dfl;
-        memset(&dfl, 0, sizeof dfl);
-        dfl.sa_handler = SIG_DFL;
-        for (int sig = 1; sig < NSIG; sig++) {
-            if (sig != SIGKILL && sig != SIGSTOP) sigaction(sig, &dfl, NULL);
-        }
-        if (new_session ? setsid() < 0 : setpgid(0, 0) != 0) { child_error = errno; _exit(127); }
-        if (pdeathsig > 0) {
-            if (prctl(PR_SET_PDEATHSIG, (unsigned long)pdeathsig, 0UL, 0UL, 0UL) != 0) { child_error = errno; _exit(127); }
-            if (getppid() != parent) _exit(127);
-        }
-        int devnull = open("/dev/null", O_RDONLY);
-        if (devnull < 0 || dup2(devnull, 0) < 0) { child_error = errno; _exit(127); }
-        if (out_fd >= 0 && (dup2(out_fd, 1) < 0 || dup2(out_fd, 2) < 0)) { child_error = errno; _exit(127); }
-        syscall(SYS_close_range, 3U, ~0U, 0U);
-        if (cwd && chdir(cwd) != 0) { child_error = errno; _exit(127); }
-        sigset_t empty;
-        sigemptyset(&empty);
-        sigprocmask(SIG_SETMASK, &empty, NULL);
-        execve(path, argv, envp);
-        child_error = errno ? errno : ENOEXEC;
-        _exit(127);
-    }
+    pid_t pid = clone(spawn_child, spawn_stack + SPAWN_STACK_SIZE,
+                      CLONE_VM | CLONE_VFORK | CLONE_FILES | SIGCHLD, &args);
     int saved = errno;
     pthread_sigmask(SIG_SETMASK, &old, NULL);
+    /* Point the reserved slot back at /dev/null so no pipe is held open by it. */
+    int devnull = open("/dev/null", O_RDONLY | O_CLOEXEC);
+    if (devnull >= 0) { dup3(devnull, reserved_fd, O_CLOEXEC); close(devnull); }
     if (pid < 0) { *error = saved; return -1; }
-    if (child_error != 0) { *error = child_error; return -1; }
+    if (args.error != 0) { *error = args.error; return -1; }
     *error = 0;
     return pid;
 }

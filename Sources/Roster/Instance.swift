@@ -17,7 +17,9 @@ final class Instance {
     /// Read end of the output pipe (the supervisor keeps the write end, so it never reads EOF).
     let outputRead: Int32
     let outputWrite: Int32
-    let log: LogFile
+    let logPath: String
+    /// Opened on the first line of output: a quiet instance costs no file.
+    private(set) lazy var log: LogFile? = try? LogFile(path: logPath)
     /// Bytes of an unfinished output line.
     var partialLine: [UInt8] = []
     /// The process group of the current run (= the pid Roster started), kept until the group is empty.
@@ -42,7 +44,7 @@ final class Instance {
         notify = try NotifySocket(address: "@roster/\(runID)/\(role.name)/\(index)")
         (outputRead, outputWrite) = try Pipe.make("\(role.name)/\(index)")
         try Files.makeDirectories(stateDirectory, mode: 0o700)
-        log = try LogFile(path: "\(stack.stateDir)/logs/\(role.name).\(index).log")
+        logPath = "\(stack.stateDir)/logs/\(role.name).\(index).log"
         since = Clocks.wall()
         publishedPhase = machine.phase
     }

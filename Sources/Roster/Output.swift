@@ -32,7 +32,7 @@ final class Output {
         entry.append(32)
         entry += line
         entry.append(10)
-        instance.log.append(entry)
+        instance.log?.append(entry)
         guard foreground else { return }
         var out = Array(prefix(instance.id, roleIndex: instance.role.index).utf8)
         out += line

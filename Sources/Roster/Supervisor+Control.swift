@@ -126,6 +126,7 @@ extension Supervisor {
         var remaining: [Waiter] = []
         for var waiter in waiters {
             if let reply = progress(&waiter, now: now) {
+                flushDiscovery()
                 waiter.connection.reply(reply)
             } else {
                 remaining.append(waiter)

@@ -71,9 +71,9 @@ extension Supervisor {
     func afterEvents(now: Instant) {
         while noteTransitions() || changed {
             changed = false
+            publish()
             notifyWatchers(now: now)
             serviceWaiters(now: now)
-            publish()
             if shuttingDown {
                 advanceShutdown(now: now)
             } else {
@@ -120,6 +120,7 @@ extension Supervisor {
                 let failed = members.filter { $0.machine.phase == .failed }.map(\.id)
                 return failed.isEmpty ? dependency : "\(dependency) (\(failed.joined(separator: ", ")) failed)"
             }
+            if blockers.isEmpty, !role.after.isEmpty { flushDiscovery() }
             for instance in held {
                 if blockers.isEmpty {
                     apply(instance.machine.start(now: now, reset: false), to: instance, now: now)
@@ -141,6 +142,7 @@ extension Supervisor {
             }
         }
         guard !changedRoles.isEmpty else { return }
+        flushDiscovery()
         for role in stack.roles where role.watches.contains(where: changedRoles.contains) {
             for instance in byRole[role.name] ?? [] {
                 apply(instance.machine.reloadRequested(now: now), to: instance, now: now)
@@ -148,14 +150,19 @@ extension Supervisor {
         }
     }
 
-    /// Writes `discovery.json` when anything visible changed since the last write.
-    func publish(force: Bool = false) {
+    /// Marks discovery.json out of date.
+    func publish() { publishPending = true }
+
+    /// Writes discovery.json if it is out of date.
+    func flushDiscovery() {
+        guard publishPending else { return }
+        publishPending = false
         let wall = Clocks.wall()
         let roles = stack.roles.map { role in (name: role.name, instances: (byRole[role.name] ?? []).map { $0.snapshot(now: wall) }) }
         generation += 1
         let text = Documents.discovery(stack: stack.name, domain: stack.domain, generation: generation, roles: roles)
         do {
-            try Files.writeAtomically(discoveryPath, text)
+            try Files.writeAtomically(discoveryPath, text, durable: false)
         } catch {
             output.say("cannot publish discovery: \(error)")
         }

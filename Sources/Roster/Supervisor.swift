@@ -41,6 +41,9 @@ public final class Supervisor {
     var waiters: [Waiter] = []
     var generation: UInt64 = 0
     var changed = true
+    /// discovery.json is out of date; it is written when the loop has nothing else to do, or
+    /// earlier when someone must see it (a dependent about to start, a watcher, a client).
+    var publishPending = false
     var readySets: [String: [Int]] = [:]
     var shuttingDown = false
     var shutdownWaiters: [ControlConnection] = []
@@ -55,6 +58,7 @@ public final class Supervisor {
         self.stack = stack
         self.options = options
         signal(SIGPIPE, SIG_IGN)
+        try Spawner.prepare()
         signals = try SignalSource([SIGCHLD, SIGTERM, SIGINT, SIGHUP])
         loop = try EventLoop()
         var generator = SystemRandomNumberGenerator()
@@ -98,13 +102,18 @@ public final class Supervisor {
         var tokens: [UInt64] = []
         while !(shuttingDown && allStopped) {
             loop.setDeadline(instances.compactMap { $0.machine.deadline }.min())
-            loop.wait(into: &tokens)
+            loop.wait(into: &tokens, block: !publishPending)
+            if tokens.isEmpty {
+                flushDiscovery()
+                continue
+            }
             let now = Clocks.now()
             for token in tokens { dispatch(token, now: now) }
             afterEvents(now: now)
         }
         output.say("stack \(stack.name) stopped")
-        publish(force: true)
+        publishPending = true
+        flushDiscovery()
         for connection in shutdownWaiters { connection.reply(Reply.ok("stack \(stack.name) stopped")) }
         RunRecord.release(path: runRecordPath)
         return 0

@@ -42,11 +42,12 @@ public final class EventLoop {
         _ = shim_timerfd_set_abs(timer, deadline.map { max($0.nanoseconds, 1) } ?? 0)
     }
 
-    /// Blocks until something is ready; returns the tokens (the deadline as `timerToken`).
-    public func wait(into tokens: inout [UInt64]) {
+    /// Blocks until something is ready (or, with `block: false`, only looks); returns the tokens
+    /// (the deadline as `timerToken`).
+    public func wait(into tokens: inout [UInt64], block: Bool = true) {
         tokens.removeAll(keepingCapacity: true)
         var buffer = [UInt64](repeating: 0, count: 256)
-        let n = buffer.withUnsafeMutableBufferPointer { shim_epoll_wait(epoll, $0.baseAddress, 256, -1) }
+        let n = buffer.withUnsafeMutableBufferPointer { shim_epoll_wait(epoll, $0.baseAddress, 256, block ? -1 : 0) }
         guard n > 0 else { return }
         for i in 0..<Int(n) {
             if buffer[i] == Self.timerToken {

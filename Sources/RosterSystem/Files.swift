@@ -3,7 +3,10 @@ import Glibc
 /// Small file operations the runtime needs, with errors that name the path.
 public enum Files {
     /// Replaces `path` atomically: write `path.tmp`, fsync, rename over `path`, fsync the directory.
-    public static func writeAtomically(_ path: String, _ text: String, mode: mode_t = 0o644) throws(SystemError) {
+    /// Readers see the old file or the new one, never a mix. `durable: false` skips both fsyncs:
+    /// still atomic for readers, but a power cut may bring back an older version (right for files
+    /// that are rewritten at every start anyway, such as discovery.json).
+    public static func writeAtomically(_ path: String, _ text: String, mode: mode_t = 0o644, durable: Bool = true) throws(SystemError) {
         let temporary = path + ".tmp"
         let fd = open(temporary, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, mode)
         guard fd >= 0 else { throw SystemError("open \(temporary)") }
@@ -12,9 +15,10 @@ public enum Files {
             close(fd)
             throw error
         }
-        fsync(fd)
+        if durable { fsync(fd) }
         close(fd)
         guard rename(temporary, path) == 0 else { throw SystemError("rename \(temporary) to \(path)") }
+        guard durable else { return }
         let directory = parent(of: path)
         let dirFD = open(directory, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
         if dirFD >= 0 {

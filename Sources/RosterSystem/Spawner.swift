@@ -37,6 +37,12 @@ public enum Spawner {
         }
     }
 
+    /// Reserves the low descriptor that carries a child's output pipe. Call before opening many
+    /// descriptors, so that a spawn never has to look past it (see cshims.c).
+    public static func prepare() throws(SystemError) {
+        guard shim_spawn_init() == 0 else { throw SystemError("prepare spawning") }
+    }
+
     /// Starts `request`; returns the pid (which is also the new process group id).
     public static func spawn(_ request: Request) throws(SystemError) -> Int32 {
         let argv = request.arguments.map { strdup($0) } + [nil]

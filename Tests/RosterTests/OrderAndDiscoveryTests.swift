@@ -10,6 +10,7 @@ struct OrderAndDiscoveryTests {
         signal.signal(signal.SIGUSR1, lambda *_: notify("READY=1"))
         open("main.pid", "w").write(str(os.getpid()))
         notify("STATUS=waiting for SIGUSR1")
+        print("listening for SIGUSR1", flush=True)
         while True:
             signal.pause()
         """)
@@ -21,8 +22,10 @@ struct OrderAndDiscoveryTests {
             .init(name: "app", manifest: "after: [db]", script: Scripts.bashReady),
         ], roles: "  db: {instances: 2}\n  app: {}")
         try stack.up()
-        try stack.waitFor("db/0", "starting")
-        try stack.waitFor("db/1", "starting")
+        // The plugin prints once its SIGUSR1 handler is installed.
+        for id in ["db/0", "db/1"] {
+            try stack.waitUntil("\(id) listens for SIGUSR1") { stack.log(id).contains("listening for SIGUSR1") }
+        }
         #expect(try stack.state("app/0") == "waiting")
         #expect((try stack.instance("app/0")["status"] as? String ?? "").contains("waiting for db"))
         let db0 = try #require(try stack.pid("db/0"))

@@ -28,6 +28,9 @@ int shim_timerfd_create(void);
 int shim_timerfd_set_abs(int fd, int64_t ns);
 int64_t shim_monotonic_ns(void);
 
+/// Prepares spawning (a reserved low descriptor and the child's stack); called by shim_spawn too.
+int shim_spawn_init(void);
+
 /// Start a process: new process group, default signal dispositions, empty mask, PDEATHSIG=SIGKILL,
 /// stdin from /dev/null, stdout and stderr to out_fd, every other fd closed, cwd changed.
 /// Returns the pid, or -1 with *error set to the errno of the failed step (exec included).
