@@ -215,10 +215,11 @@ public struct InstanceMachine: Sendable {
 
     /// The process requested by `.spawn` could not be started (`reason` says why).
     public mutating func spawnFailed(reason: String, now: Instant) -> Action {
-        statusText = reason
         result = .exitCode(127)
         enter(.stopping(pid: nil, killAt: nil), now: now)
-        return groupEmptied(now: now)
+        let action = groupEmptied(now: now)
+        statusText = reason + (statusText.map { "; " + $0 } ?? "")
+        return action
     }
 
     /// The main process exited. Exits of other pids are not this machine's business.
@@ -291,7 +292,9 @@ public struct InstanceMachine: Sendable {
             default: break
             }
         }
-        if message.watchdogTrigger { return watchdogFailure(now: now) }
+        if message.watchdogTrigger {
+            return watchdogFailure(reason: "watchdog triggered by the instance (WATCHDOG=trigger)", now: now)
+        }
         switch state {
         case .starting(let pid, _) where message.ready:
             enter(.running(pid: pid, reloading: false, watchdogAt: watchdogDeadline(now)), now: now)
@@ -325,7 +328,7 @@ public struct InstanceMachine: Sendable {
             enter(.stopping(pid: pid, killAt: killDeadline(now)), now: now)
             return .signalMain(lifecycle.stopSignal)
         case .running:
-            return watchdogFailure(now: now)
+            return watchdogFailure(reason: "watchdog timeout (no WATCHDOG=1 within \(watchdogInterval.shortDescription))", now: now)
         case .stopping(let pid, _):
             state = .stopping(pid: pid, killAt: nil)
             return .signalGroup(9)
@@ -341,16 +344,24 @@ public struct InstanceMachine: Sendable {
         starts.append(now)
         result = nil
         statusText = nil
+        errnoValue = nil
         reloadPending = false
+        // A `WATCHDOG_USEC=` override lasts for one run, as in systemd.
+        watchdogInterval = lifecycle.watchdog
         // The runtime reports `spawned` at once; until then the instance counts as starting.
         enter(.starting(pid: 0, deadline: nil), now: now)
         return .spawn
     }
 
-    private mutating func watchdogFailure(now: Instant) -> Action {
-        guard case .running(let pid, _, _) = state else { return .doNothing }
+    /// SIGABRT to the group. `WATCHDOG=trigger` counts from spawn on, as in systemd; missed pings only once ready.
+    private mutating func watchdogFailure(reason: String, now: Instant) -> Action {
+        let pid: Int32
+        switch state {
+        case .starting(let main, _), .running(let main, _, _): pid = main
+        default: return .doNothing
+        }
         if result == nil { result = .watchdog }
-        statusText = "watchdog timeout (no WATCHDOG=1 within \(watchdogInterval.shortDescription))"
+        statusText = reason
         enter(.stopping(pid: pid, killAt: killDeadline(now)), now: now)
         return .signalGroup(6)
     }

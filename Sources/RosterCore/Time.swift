@@ -61,7 +61,7 @@ extension Duration {
         return .nanoseconds(Int64(ns.rounded()))
     }
 
-    /// A short human form: `250ms`, `10s`, `1.5s`, `2m`.
+    /// A short human form: `250ms`, `10s`, `1500ms`, `2m`.
     public var shortDescription: String {
         let ns = nanoseconds
         if ns == 0 { return "0" }

@@ -26,6 +26,8 @@ struct YAMLReader {
     static func line(of error: YamlError) -> Int? {
         switch error {
         case .scanner(_, _, let mark, _), .parser(_, _, let mark, _), .composer(_, _, let mark, _): return mark.line
+        // Yams finds duplicate keys itself while composing; its mark is the key's first occurrence.
+        case .duplicatedKeysInMapping(_, let context): return context.mark.line > 0 ? context.mark.line : nil
         default: return nil
         }
     }
