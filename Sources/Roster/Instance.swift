@@ -32,6 +32,8 @@ final class Instance {
     var publishedPhase: InstanceMachine.Phase
     /// Main pid at the last publish.
     var publishedPID: Int32?
+    /// This instance's object in discovery.json, kept until its phase or pid changes.
+    var discoveryJSON: String?
 
     init(role: RoleSpec, index: Int, slot: Int, stack: Stack, runID: String, now: Instant) throws(SystemError) {
         self.role = role

@@ -94,6 +94,7 @@ extension Supervisor {
             }
             instance.publishedPhase = phase
             instance.publishedPID = instance.machine.mainPID
+            instance.discoveryJSON = nil
             any = true
         }
         return any
@@ -133,8 +134,9 @@ extension Supervisor {
 
     /// Sends `reload-signal` to instances that watch a role whose set of ready instances changed.
     func notifyWatchers(now: Instant) {
+        guard !watchedRoles.isEmpty else { return }
         var changedRoles: [String] = []
-        for role in stack.roles {
+        for role in stack.roles where watchedRoles.contains(role.name) {
             let ready = (byRole[role.name] ?? []).filter { $0.machine.phase.isReady }.map(\.index)
             if readySets[role.name] ?? [] != ready {
                 readySets[role.name] = ready
@@ -158,9 +160,16 @@ extension Supervisor {
         guard publishPending else { return }
         publishPending = false
         let wall = Clocks.wall()
-        let roles = stack.roles.map { role in (name: role.name, instances: (byRole[role.name] ?? []).map { $0.snapshot(now: wall) }) }
+        let roles = stack.roles.map { role in
+            (name: role.name, instances: (byRole[role.name] ?? []).map { instance in
+                if let cached = instance.discoveryJSON { return cached }
+                let rendered = Documents.instanceJSON(instance.snapshot(now: wall), forStatus: false)
+                instance.discoveryJSON = rendered
+                return rendered
+            })
+        }
         generation += 1
-        let text = Documents.discovery(stack: stack.name, domain: stack.domain, generation: generation, roles: roles)
+        let text = Documents.assemble(stack: stack.name, domain: stack.domain, generation: generation, roles: roles)
         do {
             try Files.writeAtomically(discoveryPath, text, durable: false)
         } catch {

@@ -45,6 +45,8 @@ public final class Supervisor {
     /// earlier when someone must see it (a dependent about to start, a watcher, a client).
     var publishPending = false
     var readySets: [String: [Int]] = [:]
+    /// Roles some role `watches`: only their ready sets need tracking.
+    lazy var watchedRoles = Set(stack.roles.flatMap(\.watches))
     var shuttingDown = false
     var shutdownWaiters: [ControlConnection] = []
 
@@ -101,7 +103,7 @@ public final class Supervisor {
         if let line = options.readyLine { announceReady(line) }
         var tokens: [UInt64] = []
         while !(shuttingDown && allStopped) {
-            loop.setDeadline(instances.compactMap { $0.machine.deadline }.min())
+            loop.setDeadline(nextDeadline())
             loop.wait(into: &tokens, block: !publishPending)
             if tokens.isEmpty {
                 flushDiscovery()
@@ -117,6 +119,15 @@ public final class Supervisor {
         for connection in shutdownWaiters { connection.reply(Reply.ok("stack \(stack.name) stopped")) }
         RunRecord.release(path: runRecordPath)
         return 0
+    }
+
+    /// The earliest deadline of any instance.
+    func nextDeadline() -> Instant? {
+        var earliest: Instant?
+        for instance in instances {
+            if let deadline = instance.machine.deadline, earliest == nil || deadline < earliest! { earliest = deadline }
+        }
+        return earliest
     }
 
     var allStopped: Bool { instances.allSatisfy { !$0.machine.hasProcesses } }

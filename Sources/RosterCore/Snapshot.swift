@@ -41,31 +41,45 @@ public enum Documents {
 
     private static func render(stack: String, domain: String?, generation: UInt64,
                                roles: [(name: String, instances: [InstanceSnapshot])], forStatus: Bool) -> String {
+        assemble(stack: stack, domain: domain, generation: generation,
+                 roles: roles.map { ($0.name, $0.instances.map { instanceJSON($0, forStatus: forStatus) }) })
+    }
+
+    /// A whole document from per-instance JSON objects already rendered by `instanceJSON` (the
+    /// supervisor keeps them between writes and re-renders only instances that changed).
+    public static func assemble(stack: String, domain: String?, generation: UInt64,
+                                roles: [(name: String, instances: [String])]) -> String {
         var out = "{\"stack\":" + JSONText.string(stack)
+        out.reserveCapacity(roles.reduce(256) { total, role in role.instances.reduce(total + 64) { $0 + $1.utf8.count + 2 } })
         out += ",\"domain\":" + (domain.map(JSONText.string) ?? "null")
         out += ",\"generation\":\(generation),\"roles\":{"
         for (roleNumber, role) in roles.enumerated() {
             if roleNumber > 0 { out += "," }
             out += JSONText.string(role.name) + ":{\"instances\":["
             for (number, instance) in role.instances.enumerated() {
-                if number > 0 { out += "," }
-                out += "\n{\"id\":" + JSONText.string(instance.id)
-                if forStatus { out += ",\"role\":" + JSONText.string(instance.role) + ",\"index\":\(instance.index)" }
-                out += ",\"address\":" + JSONText.string(instance.address) + ",\"ports\":{"
-                out += instance.ports.map { JSONText.string($0.name) + ":\($0.number)" }.joined(separator: ",")
-                out += "},\"state\":\"" + instance.phase.rawValue + "\""
-                out += ",\"pid\":" + (instance.pid.map { String($0) } ?? "null")
-                out += ",\"since\":" + JSONText.string(rfc3339(instance.since))
-                if forStatus {
-                    out += ",\"uptime\":" + (instance.uptime.map(JSONText.number) ?? "null")
-                    out += ",\"restarts\":\(instance.restarts)"
-                    out += ",\"status\":" + (instance.status.map(JSONText.string) ?? "null")
-                }
-                out += "}"
+                out += number > 0 ? ",\n" : "\n"
+                out += instance
             }
             out += "]}"
         }
         return out + "}}\n"
+    }
+
+    /// One instance's object: discovery's fields, plus role, index, uptime, restarts and status for `status`.
+    public static func instanceJSON(_ instance: InstanceSnapshot, forStatus: Bool) -> String {
+        var out = "{\"id\":" + JSONText.string(instance.id)
+        if forStatus { out += ",\"role\":" + JSONText.string(instance.role) + ",\"index\":\(instance.index)" }
+        out += ",\"address\":" + JSONText.string(instance.address) + ",\"ports\":{"
+        out += instance.ports.map { JSONText.string($0.name) + ":\($0.number)" }.joined(separator: ",")
+        out += "},\"state\":\"" + instance.phase.rawValue + "\""
+        out += ",\"pid\":" + (instance.pid.map { String($0) } ?? "null")
+        out += ",\"since\":" + JSONText.string(rfc3339(instance.since))
+        if forStatus {
+            out += ",\"uptime\":" + (instance.uptime.map(JSONText.number) ?? "null")
+            out += ",\"restarts\":\(instance.restarts)"
+            out += ",\"status\":" + (instance.status.map(JSONText.string) ?? "null")
+        }
+        return out + "}"
     }
 
     /// RFC 3339 UTC with milliseconds, e.g. `2026-11-26T15:00:00.125Z`.

@@ -23,7 +23,7 @@ public final class LogFile {
     deinit { close(fd) }
 
     /// Appends bytes, rotating first when they would push the file past its size limit.
-    public func append(_ bytes: some Collection<UInt8>) {
+    public func append(_ bytes: [UInt8]) {
         if size > 0, size + bytes.count > maxBytes { rotate() }
         if writeAll(fd, bytes) { size += bytes.count }
     }

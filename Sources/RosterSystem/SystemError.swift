@@ -19,22 +19,35 @@ public struct SystemError: Error, Sendable, CustomStringConvertible {
 
 /// Writes all of `bytes` to `fd`, retrying on EINTR and short writes; false when the fd refuses.
 @discardableResult
-public func writeAll(_ fd: Int32, _ bytes: some Collection<UInt8>) -> Bool {
-    var array = Array(bytes)
+public func writeAll(_ fd: Int32, _ bytes: UnsafeRawBufferPointer) -> Bool {
     var offset = 0
-    return array.withUnsafeMutableBytes { buffer in
-        while offset < buffer.count {
-            let n = write(fd, buffer.baseAddress! + offset, buffer.count - offset)
-            if n < 0 {
-                if errno == EINTR { continue }
-                return false
-            }
-            offset += n
+    while offset < bytes.count {
+        let n = write(fd, bytes.baseAddress! + offset, bytes.count - offset)
+        if n < 0 {
+            if errno == EINTR { continue }
+            return false
         }
-        return true
+        offset += n
     }
+    return true
 }
 
-/// Writes a string to `fd` unbuffered (print() is block-buffered into pipes and lost on SIGKILL).
+/// Writes all of `bytes` to `fd` (see the pointer form).
 @discardableResult
-public func writeAll(_ fd: Int32, _ text: String) -> Bool { writeAll(fd, Array(text.utf8)) }
+public func writeAll(_ fd: Int32, _ bytes: [UInt8]) -> Bool {
+    bytes.withUnsafeBytes { writeAll(fd, $0) }
+}
+
+/// Writes all of `bytes` to `fd` (see the pointer form).
+@discardableResult
+public func writeAll(_ fd: Int32, _ bytes: ArraySlice<UInt8>) -> Bool {
+    bytes.withUnsafeBytes { writeAll(fd, $0) }
+}
+
+/// Writes a string to `fd` unbuffered and without copying it (print() is block-buffered into
+/// pipes and lost on SIGKILL).
+@discardableResult
+public func writeAll(_ fd: Int32, _ text: String) -> Bool {
+    var text = text
+    return text.withUTF8 { writeAll(fd, UnsafeRawBufferPointer($0)) }
+}
