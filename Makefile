@@ -4,7 +4,7 @@
 SWIFT ?= swift
 STACK ?= etc/roster.yaml
 # Debian packages the build, the tests and the shipped roles need.
-DEBS = systemd python3 libsystemd-dev
+DEBS = systemd python3 libsystemd-dev haproxy mariadb-server mariadb-client
 
 .PHONY: up test deps build bench clean
 

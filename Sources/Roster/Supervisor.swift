@@ -168,7 +168,7 @@ public final class Supervisor {
         for (pid, status) in Reaper.reap() {
             guard let instance = byPID[pid], instance.machine.mainPID == pid else { continue }
             byPID[pid] = nil
-            if !shuttingDown || !status.isClean {
+            if instance.machine.want == .up || !status.isClean {
                 output.say("\(instance.id): pid \(pid) \(status)")
             }
             apply(instance.machine.mainExited(pid: pid, status: status, now: now), to: instance, now: now)

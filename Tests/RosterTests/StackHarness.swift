@@ -90,8 +90,13 @@ final class StackHarness {
     }
 
     func run(_ arguments: [String]) throws -> Run {
+        try runTool(roster, arguments)
+    }
+
+    /// Runs any program in the stack's directory and returns its exit code and output.
+    func runTool(_ executable: String, _ arguments: [String]) throws -> Run {
         let process = Process()
-        process.executableURL = URL(fileURLWithPath: roster)
+        process.executableURL = URL(fileURLWithPath: executable)
         process.arguments = arguments
         process.currentDirectoryURL = URL(fileURLWithPath: directory)
         let out = Pipe(), err = Pipe()
