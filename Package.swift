@@ -17,7 +17,7 @@ let package = Package(
     targets: [
         .target(name: "CShims"),
         .target(name: "RosterCore", dependencies: ["Yams"]),
-        .target(name: "RosterSystem", dependencies: ["RosterCore", "CShims"]),
+        .target(name: "RosterSystem", dependencies: ["CShims"]),
         .target(name: "Roster", dependencies: ["RosterCore", "RosterSystem"]),
         .executableTarget(name: "roster", dependencies: [
             "Roster", "RosterCore", "RosterSystem",

@@ -103,7 +103,7 @@ public final class Supervisor {
         if let line = options.readyLine { announceReady(line) }
         var tokens: [UInt64] = []
         while !(shuttingDown && allStopped) {
-            loop.setDeadline(nextDeadline())
+            loop.setDeadline(nextDeadline()?.nanoseconds)
             loop.wait(into: &tokens, block: !publishPending)
             if tokens.isEmpty {
                 flushDiscovery()
@@ -165,7 +165,8 @@ public final class Supervisor {
     }
 
     private func reapChildren(now: Instant) {
-        for (pid, status) in Reaper.reap() {
+        for (pid, waitStatus) in Reaper.reap() {
+            let status = ExitStatus(waitStatus)
             guard let instance = byPID[pid], instance.machine.mainPID == pid else { continue }
             byPID[pid] = nil
             if instance.machine.want == .up || !status.isClean {

@@ -1,5 +1,4 @@
 import CShims
-import RosterCore
 import Glibc
 
 /// One epoll set with a single monotonic deadline: the supervisor's only place to wait.
@@ -7,7 +6,7 @@ import Glibc
 public final class EventLoop {
     private let epoll: Int32
     private let timer: Int32
-    private var armed: Instant?
+    private var armed: Int64?
     /// The token that `wait` returns when the deadline passed.
     public static let timerToken: UInt64 = 0
 
@@ -33,13 +32,13 @@ public final class EventLoop {
     /// Stops watching `fd` (closing it does the same).
     public func remove(_ fd: Int32) { _ = shim_epoll_del(epoll, fd) }
 
-    /// Sets the one deadline (nil = none). Cheap when unchanged.
-    public func setDeadline(_ deadline: Instant?) {
+    /// Sets the one deadline, in CLOCK_MONOTONIC nanoseconds (nil = none). Cheap when unchanged.
+    public func setDeadline(_ deadline: Int64?) {
         guard deadline != armed else { return }
         armed = deadline
         var draining: UInt64 = 0
         _ = read(timer, &draining, 8)
-        _ = shim_timerfd_set_abs(timer, deadline.map { max($0.nanoseconds, 1) } ?? 0)
+        _ = shim_timerfd_set_abs(timer, deadline.map { max($0, 1) } ?? 0)
     }
 
     /// Blocks until something is ready (or, with `block: false`, only looks); returns the tokens

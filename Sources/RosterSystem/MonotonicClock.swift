@@ -1,11 +1,10 @@
 import CShims
-import RosterCore
 import Glibc
 
 /// The clocks the runtime reads (the pure core never does).
 public enum Clocks {
-    /// CLOCK_MONOTONIC now.
-    public static func now() -> Instant { Instant(nanoseconds: shim_monotonic_ns()) }
+    /// CLOCK_MONOTONIC now, in nanoseconds.
+    public static func monotonicNanoseconds() -> Int64 { shim_monotonic_ns() }
 
     /// Wall-clock seconds since 1970.
     public static func wall() -> Double {

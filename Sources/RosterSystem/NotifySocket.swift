@@ -1,5 +1,4 @@
 import CShims
-import RosterCore
 import Glibc
 
 /// The receiving end of one instance's `NOTIFY_SOCKET`: an abstract `AF_UNIX` datagram socket with
@@ -9,6 +8,9 @@ public final class NotifySocket {
     public let fd: Int32
     /// The value for `NOTIFY_SOCKET` (`@roster/…` is abstract: no file, scoped to the network namespace).
     public let address: String
+
+    /// The largest datagram accepted (systemd's limit); larger ones are dropped.
+    public static let maxSize = 4096
 
     /// One received datagram.
     public enum Received {
@@ -32,20 +34,20 @@ public final class NotifySocket {
     /// (`systemd-notify` waits for that), oversized or truncated datagrams are dropped.
     public func receiveAll() -> [Received] {
         var result: [Received] = []
-        var buffer = [CChar](repeating: 0, count: NotifyMessage.maxSize + 1)
+        var buffer = [CChar](repeating: 0, count: NotifySocket.maxSize + 1)
         while true {
             var pid: pid_t = 0, uid: uid_t = 0, gid: gid_t = 0
             let n = buffer.withUnsafeMutableBufferPointer {
-                shim_notify_recv(fd, $0.baseAddress, NotifyMessage.maxSize + 1, &pid, &uid, &gid)
+                shim_notify_recv(fd, $0.baseAddress, NotifySocket.maxSize + 1, &pid, &uid, &gid)
             }
             switch n {
             case -1 where errno == EINTR: continue
             case -1: return result
-            case -2: result.append(.dropped("message over \(NotifyMessage.maxSize) bytes or truncated"))
+            case -2: result.append(.dropped("message over \(NotifySocket.maxSize) bytes or truncated"))
             case -3: result.append(.dropped("message without sender credentials"))
             default:
-                if n > NotifyMessage.maxSize {
-                    result.append(.dropped("message over \(NotifyMessage.maxSize) bytes"))
+                if n > NotifySocket.maxSize {
+                    result.append(.dropped("message over \(NotifySocket.maxSize) bytes"))
                 } else {
                     result.append(.message(buffer[0..<n].map { UInt8(bitPattern: $0) }, pid: pid, uid: uid))
                 }

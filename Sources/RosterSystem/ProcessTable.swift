@@ -1,5 +1,4 @@
 import CShims
-import RosterCore
 import Glibc
 
 /// Read-only questions about other processes, answered from /proc.
@@ -60,12 +59,12 @@ extension ProcessTable {
             return fd >= 0 ? (pid, fd) : nil
         }
         defer { watched.forEach { close($0.fd) } }
-        let deadline = Clocks.now() + .nanoseconds(Int64(timeout * 1e9))
+        let deadline = Clocks.monotonicNanoseconds() + Int64(timeout * 1e9)
         while !watched.isEmpty {
-            let remaining = deadline - Clocks.now()
-            guard remaining > .zero else { break }
+            let remaining = deadline - Clocks.monotonicNanoseconds()
+            guard remaining > 0 else { break }
             var polls = watched.map { pollfd(fd: $0.fd, events: Int16(POLLIN), revents: 0) }
-            let n = poll(&polls, nfds_t(polls.count), Int32(max(1, remaining.nanoseconds / 1_000_000)))
+            let n = poll(&polls, nfds_t(polls.count), Int32(max(1, remaining / 1_000_000)))
             if n < 0 && errno != EINTR { break }
             for (index, entry) in polls.enumerated().reversed() where entry.revents != 0 {
                 close(watched[index].fd)

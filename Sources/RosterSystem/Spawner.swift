@@ -1,5 +1,4 @@
 import CShims
-import RosterCore
 import Glibc
 
 /// Starts processes the way a supervisor must: `vfork`+`execve` from the loop's thread with the child
@@ -81,9 +80,15 @@ public enum Reaper {
         guard shim_set_child_subreaper() == 0 else { throw SystemError("prctl PR_SET_CHILD_SUBREAPER") }
     }
 
+    /// How a child ended.
+    public enum WaitStatus: Equatable, Sendable {
+        case exited(Int32)
+        case signaled(Int32, core: Bool)
+    }
+
     /// Every child that has exited since the last call.
-    public static func reap() -> [(pid: Int32, status: ExitStatus)] {
-        var result: [(Int32, ExitStatus)] = []
+    public static func reap() -> [(pid: Int32, status: WaitStatus)] {
+        var result: [(Int32, WaitStatus)] = []
         while true {
             var raw: Int32 = 0
             let pid = waitpid(-1, &raw, WNOHANG)
@@ -94,7 +99,7 @@ public enum Reaper {
     }
 
     /// Decodes a wait status.
-    public static func decode(_ raw: Int32) -> ExitStatus {
+    public static func decode(_ raw: Int32) -> WaitStatus {
         if shim_wifexited(raw) != 0 { return .exited(shim_wexitstatus(raw)) }
         return .signaled(shim_wtermsig(raw), core: shim_wcoredump(raw) != 0)
     }
