@@ -9,6 +9,7 @@ let package = Package(
     platforms: [.macOS(.v14)],
     products: [
         .executable(name: "roster", targets: ["roster"]),
+        .library(name: "RosterKit", targets: ["RosterKit"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.0"),
@@ -19,6 +20,8 @@ let package = Package(
         .target(name: "RosterCore", dependencies: ["Yams"]),
         .target(name: "RosterSystem", dependencies: ["CShims"]),
         .target(name: "Roster", dependencies: ["RosterCore", "RosterSystem"]),
+        .systemLibrary(name: "CSystemd", pkgConfig: "libsystemd", providers: [.apt(["libsystemd-dev"])]),
+        .target(name: "RosterKit", dependencies: ["CSystemd", "RosterSystem"]),
         .executableTarget(name: "roster", dependencies: [
             "Roster", "RosterCore", "RosterSystem",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),

@@ -103,7 +103,7 @@ struct spawn_args {
     char *const *argv;
     char *const *envp;
     const char *cwd;
-    int pdeathsig, new_session, has_output;
+    int pdeathsig, group_mode, has_output;
     pid_t parent;
     volatile int error;
 };
@@ -130,7 +130,8 @@ static int spawn_child(void *raw) {
     for (int sig = 1; sig < NSIG; sig++) {
         if (sig != SIGKILL && sig != SIGSTOP) sigaction(sig, &dfl, NULL);
     }
-    if (a->new_session ? setsid() < 0 : setpgid(0, 0) != 0) { a->error = errno; _exit(127); }
+    if (a->group_mode == 2 && setsid() < 0) { a->error = errno; _exit(127); }
+    if (a->group_mode == 1 && setpgid(0, 0) != 0) { a->error = errno; _exit(127); }
     if (a->pdeathsig > 0) {
         if (prctl(PR_SET_PDEATHSIG, (unsigned long)a->pdeathsig, 0UL, 0UL, 0UL) != 0) { a->error = errno; _exit(127); }
         if (getppid() != a->parent) _exit(127);
@@ -150,11 +151,11 @@ static int spawn_child(void *raw) {
 }
 
 pid_t shim_spawn(const char *path, char *const argv[], char *const envp[],
-                 int out_fd, const char *cwd, int pdeathsig, int new_session, int *error) {
+                 int out_fd, const char *cwd, int pdeathsig, int group_mode, int *error) {
     if (shim_spawn_init() != 0) { *error = errno; return -1; }
     struct spawn_args args = {
         .path = path, .argv = argv, .envp = envp, .cwd = cwd, .pdeathsig = pdeathsig,
-        .new_session = new_session, .has_output = out_fd >= 0, .parent = getpid(), .error = 0,
+        .group_mode = group_mode, .has_output = out_fd >= 0, .parent = getpid(), .error = 0,
     };
     /* The output pipe rides in the reserved low slot; without one, stdout/stderr stay as inherited. */
     if (out_fd >= 0 && dup2(out_fd, reserved_fd) < 0) { *error = errno; return -1; }

@@ -58,6 +58,9 @@ public enum Files {
         }
     }
 
+    /// Removes a file; a missing file is not an error.
+    public static func remove(_ path: String) { unlink(path) }
+
     /// True when `path` exists.
     public static func exists(_ path: String) -> Bool { access(path, F_OK) == 0 }
 

@@ -1,8 +1,8 @@
 import CShims
 import Glibc
 
-/// Starts processes the way a supervisor must: `vfork`+`execve` from the loop's thread with the child
-/// in its own process group (or session), default signal dispositions, an empty signal mask,
+/// Starts processes the way a supervisor must: `clone`+`execve` from the loop's thread with the child
+/// in its own process group (by default), default signal dispositions, an empty signal mask,
 /// `PR_SET_PDEATHSIG=SIGKILL` (so it dies with the supervisor, even by SIGKILL), stdin from
 /// /dev/null, stdout+stderr into `output`, and no other inherited descriptor.
 ///
@@ -23,8 +23,18 @@ public enum Spawner {
         public var output: Int32
         /// Send this signal to the child when the supervisor dies (0 = none).
         public var parentDeathSignal: Int32 = 9
-        /// Start a new session instead of only a new process group.
-        public var newSession = false
+        /// Which process group the child joins.
+        public var group: Group = .new
+
+        /// Process-group placement of a child.
+        public enum Group: Int32, Sendable {
+            /// Stay in the caller's group (a daemon under its plugin: one group to stop).
+            case inherit = 0
+            /// Lead a new group (an instance under the supervisor).
+            case new = 1
+            /// Lead a new session (a detached supervisor).
+            case session = 2
+        }
 
         /// A request with the usual supervisor settings.
         public init(path: String, arguments: [String], environment: [String], directory: String, output: Int32) {
@@ -54,7 +64,7 @@ public enum Spawner {
         let pid = argv.withUnsafeBufferPointer { argvBuffer in
             envp.withUnsafeBufferPointer { envBuffer in
                 shim_spawn(request.path, argvBuffer.baseAddress, envBuffer.baseAddress, request.output,
-                           request.directory, request.parentDeathSignal, request.newSession ? 1 : 0, &error)
+                           request.directory, request.parentDeathSignal, request.group.rawValue, &error)
             }
         }
         guard pid > 0 else { throw SystemError("spawn \(request.path)", code: error) }

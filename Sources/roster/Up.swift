@@ -45,7 +45,7 @@ struct Up: ParsableCommand {
             path: executable, arguments: [executable, "up", "-f", Files.absolute(stackOption.file), "--announce-ready"],
             environment: Spawner.inheritedEnvironment(), directory: Files.currentDirectory(), output: pipe.write)
         request.parentDeathSignal = 0
-        request.newSession = true
+        request.group = .session
         let pid: Int32
         do {
             pid = try Spawner.spawn(request)

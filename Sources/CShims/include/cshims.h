@@ -31,11 +31,12 @@ int64_t shim_monotonic_ns(void);
 /// Prepares spawning (a reserved low descriptor and the child's stack); called by shim_spawn too.
 int shim_spawn_init(void);
 
-/// Start a process: new process group, default signal dispositions, empty mask, PDEATHSIG=SIGKILL,
-/// stdin from /dev/null, stdout and stderr to out_fd, every other fd closed, cwd changed.
+/// Start a process: default signal dispositions, empty mask, PDEATHSIG (when > 0), stdin from
+/// /dev/null, stdout and stderr to out_fd (or inherited when -1), every other fd closed, cwd changed.
+/// group_mode: 0 = stay in the caller's process group, 1 = a new process group, 2 = a new session.
 /// Returns the pid, or -1 with *error set to the errno of the failed step (exec included).
 pid_t shim_spawn(const char *path, char *const argv[], char *const envp[],
-                 int out_fd, const char *cwd, int pdeathsig, int new_session, int *error);
+                 int out_fd, const char *cwd, int pdeathsig, int group_mode, int *error);
 
 /// Decode a wait status.
 int shim_wifexited(int status);
