@@ -4,7 +4,7 @@
 SWIFT ?= swift
 STACK ?= etc/roster.yaml
 # Debian packages the build, the tests and the shipped roles need.
-DEBS = systemd python3 libsystemd-dev haproxy mariadb-server mariadb-client
+DEBS = systemd python3 jq libsystemd-dev haproxy mariadb-server mariadb-client nginx-light
 
 .PHONY: up test deps build bench clean
 
@@ -19,7 +19,7 @@ build: deps
 	$(SWIFT) build
 
 up: build
-	.build/debug/roster up -f $(STACK)
+	ROSTER_PLUGIN_PATH=$(CURDIR)/examples/roles.d .build/debug/roster up -f $(STACK)
 
 test: deps
 	$(SWIFT) build --build-tests

@@ -1,0 +1,3 @@
+#!/bin/bash
+systemd-notify --ready --status="backend $ROSTER_INSTANCE on $ROSTER_ADDRESS:$ROSTER_PORT_HTTP"
+exec sleep infinity
