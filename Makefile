@@ -14,6 +14,9 @@ deps:
 	  echo "installing:$$missing"; \
 	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing; \
 	fi
+	@# The schema test validates with Python's jsonschema, from whichever python3 is first on PATH.
+	@python3 -c 'import jsonschema' 2>/dev/null || python3 -m pip install -q jsonschema rfc3339-validator 2>/dev/null || \
+	  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq python3-jsonschema
 
 build: deps
 	$(SWIFT) build
