@@ -26,6 +26,8 @@ let package = Package(
             "Roster", "RosterCore", "RosterSystem",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
+        .executableTarget(name: "roster-kit-fixture", dependencies: ["RosterKit", "RosterSystem"],
+                          path: "Tests/Fixtures/KitFixture"),
         .testTarget(name: "RosterCoreTests", dependencies: ["RosterCore"]),
         .testTarget(name: "RosterTests", dependencies: ["RosterCore", "RosterSystem"]),
     ],
