@@ -22,7 +22,7 @@ build: deps
 	$(SWIFT) build
 
 up: build
-	ROSTER_PLUGIN_PATH=$(CURDIR)/examples/roles.d .build/debug/roster up -f $(STACK)
+	.build/debug/roster up -f $(STACK)
 
 test: deps
 	$(SWIFT) build --build-tests
