@@ -6,7 +6,7 @@ import PackageDescription
 /// Layers run one way: RosterCore (pure) ← RosterSystem (effects) ← Roster (runtime) ← roster (CLI).
 let package = Package(
     name: "Roster",
-    platforms: [.macOS(.v14)],
+    platforms: [.macOS(.v15)],
     products: [
         .executable(name: "roster", targets: ["roster"]),
         .library(name: "RosterKit", targets: ["RosterKit"]),
@@ -30,6 +30,7 @@ let package = Package(
                           path: "Tests/Fixtures/KitFixture"),
         .testTarget(name: "RosterCoreTests", dependencies: ["RosterCore"]),
         .testTarget(name: "RosterTests", dependencies: ["RosterCore", "RosterSystem"]),
+        .testTarget(name: "RosterKitTests", dependencies: ["RosterKit", "RosterSystem"]),
     ],
     swiftLanguageModes: [.v6]
 )

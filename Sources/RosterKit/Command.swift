@@ -65,6 +65,9 @@ public enum Command {
     public static func resolve(_ name: String) -> String? {
         if name.contains("/") { return Files.isExecutableFile(name) ? name : nil }
         let path = PluginEnvironment.current()["PATH"] ?? "/usr/local/bin:/usr/bin:/bin:/usr/sbin:/sbin"
-        return (path.split(separator: ":") + ["/usr/sbin", "/sbin"]).map { "\($0)/\(name)" }.first(where: Files.isExecutableFile)
+        // Strings, not the Substrings split gives: mixed with the literals they were inferred as
+        // character arrays, and interpolated as "["/", "u", …]/name".
+        let directories = path.split(separator: ":").map(String.init) + ["/usr/sbin", "/sbin"]
+        return directories.map { "\($0)/\(name)" }.first(where: Files.isExecutableFile)
     }
 }

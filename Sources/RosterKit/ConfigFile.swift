@@ -29,6 +29,7 @@ public struct ConfigFile: Sendable {
             throw .temporary("\(error)")
         }
         if let refusal = try check(candidate) {
+            Files.remove(candidate)
             throw .permanent("new configuration rejected, keeping the running one: \(refusal)")
         }
         do {
@@ -47,7 +48,8 @@ public struct ConfigFile: Sendable {
             let result = try Command.run(arguments.map { $0 == "{}" ? candidate : $0 })
             guard result.status != 0 else { return nil }
             let lines = result.output.split(separator: "\n").map(String.init)
-            return "\(arguments[0]) exited with \(result.status): " + (lines.last { !$0.isEmpty } ?? "")
+            let last = lines.last { !$0.allSatisfy(\.isWhitespace) }
+            return "\(arguments[0]) exited with \(result.status)" + (last.map { ": " + $0 } ?? "")
         }
     }
 }

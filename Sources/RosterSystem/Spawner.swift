@@ -1,5 +1,6 @@
 import CShims
 import Glibc
+import Synchronization
 
 /// Starts processes the way a supervisor must: `clone`+`execve` from the loop's thread with the child
 /// in its own process group (by default), default signal dispositions, an empty signal mask,
@@ -52,8 +53,17 @@ public enum Spawner {
         guard shim_spawn_init() == 0 else { throw SystemError("prepare spawning") }
     }
 
-    /// Starts `request`; returns the pid (which is also the new process group id).
+    /// Held around each spawn: the clone stack and the output slot are shared, and a plugin may
+    /// spawn from several threads (a watchdog health check, a task group). Uncontended in the
+    /// supervisor, which spawns from its one thread.
+    private static let spawning = Mutex(())
+
+    /// Starts `request`; returns the pid (the new process group's id unless `group` is `.inherit`).
     public static func spawn(_ request: Request) throws(SystemError) -> Int32 {
+        try spawning.withLock { _ throws(SystemError) in try spawnLocked(request) }
+    }
+
+    private static func spawnLocked(_ request: Request) throws(SystemError) -> Int32 {
         let argv = request.arguments.map { strdup($0) } + [nil]
         let envp = request.environment.map { strdup($0) } + [nil]
         defer {
