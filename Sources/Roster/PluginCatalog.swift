@@ -49,15 +49,18 @@ public struct PluginCatalog: Sendable {
     public static func builtInDirectories() -> [String] {
         let executableDirectory = Files.parent(of: Files.currentExecutable())
         var result = [Files.absolute("../share/roster/plugins", relativeTo: executableDirectory)]
-        var directory = executableDirectory
+        if let tree = sourceTree() { result.insert(tree + "/Plugins", at: 0) }
+        return result.filter(Files.isDirectory)
+    }
+
+    /// The checkout this `roster` was built in (it holds Package.swift and Sources/RosterKit), if any.
+    public static func sourceTree() -> String? {
+        var directory = Files.parent(of: Files.currentExecutable())
         while directory != "/" {
-            if Files.exists(directory + "/Package.swift"), Files.isDirectory(directory + "/Plugins") {
-                result.insert(directory + "/Plugins", at: 0)
-                break
-            }
+            if Files.exists(directory + "/Package.swift"), Files.isDirectory(directory + "/Sources/RosterKit") { return directory }
             directory = Files.parent(of: directory)
         }
-        return result.filter(Files.isDirectory)
+        return nil
     }
 
     /// The environment as a dictionary.

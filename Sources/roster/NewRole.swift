@@ -42,7 +42,7 @@ struct NewRole: ParsableCommand {
         case .bash: files = Scaffold.bash(name)
         case .python: files = Scaffold.python(name)
         case .swift:
-            guard let root = PluginCatalog.builtInDirectories().first(where: { $0.hasSuffix("/Plugins") }).map(Files.parent) else {
+            guard let root = PluginCatalog.sourceTree() else {
                 CLI.error("a Swift role needs Roster's source tree (for RosterKit); run this roster from its checkout")
                 throw ExitCode(1)
             }
