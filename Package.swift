@@ -10,6 +10,7 @@ let package = Package(
     products: [
         .executable(name: "roster", targets: ["roster"]),
         .library(name: "RosterKit", targets: ["RosterKit"]),
+        .library(name: "MariaDBClient", targets: ["MariaDBClient"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.0"),
@@ -22,6 +23,13 @@ let package = Package(
         .target(name: "Roster", dependencies: ["RosterCore", "RosterSystem"]),
         .systemLibrary(name: "CSystemd", pkgConfig: "libsystemd", providers: [.apt(["libsystemd-dev"])]),
         .target(name: "RosterKit", dependencies: ["CSystemd", "RosterSystem"]),
+        .systemLibrary(name: "CMariaDB", pkgConfig: "libmariadb", providers: [.apt(["libmariadb-dev"])]),
+        .target(name: "MariaDBClient", dependencies: ["CMariaDB"]),
+        .target(name: "RosterRoles", dependencies: ["RosterKit", "MariaDBClient", "RosterSystem"]),
+        .executableTarget(name: "roster-db-primary", dependencies: ["RosterRoles", "RosterKit", "MariaDBClient", "RosterSystem"],
+                          path: "Plugins/db-primary", exclude: ["role.yaml"]),
+        .executableTarget(name: "roster-db-replica", dependencies: ["RosterRoles", "RosterKit", "MariaDBClient", "RosterSystem"],
+                          path: "Plugins/db-replica", exclude: ["role.yaml"]),
         .executableTarget(name: "roster", dependencies: [
             "Roster", "RosterCore", "RosterSystem",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),

@@ -76,6 +76,7 @@ final class Instance {
         }
         env.append("ROSTER_DISCOVERY=\(stack.stateDir)/discovery.json")
         env.append("ROSTER_STATE_DIR=\(stateDirectory)")
+        env.append("ROSTER_SECRETS_DIR=\(stack.stateDir)/secrets")
         env.append("ROSTER_OPTIONS=\(role.optionsJSON)")
         env.append("ROSTER_RUN=\(runID)")
         return env

@@ -66,6 +66,7 @@ public final class Supervisor {
         var generator = SystemRandomNumberGenerator()
         runID = String(generator.next(), radix: 16)
         try Files.makeDirectories(stack.stateDir + "/logs", mode: 0o700)
+        try Files.makeDirectories(stack.stateDir + "/secrets", mode: 0o700)
         let width = stack.roles.map { $0.name.count + 1 + String(max(0, $0.instances - 1)).count }.max() ?? 6
         output = Output(logPath: stack.stateDir + "/logs/roster.log", foreground: options.foreground, width: max(6, width))
         baseEnvironment = Spawner.inheritedEnvironment()

@@ -25,6 +25,9 @@ public struct Daemon: Sendable {
     public var reloadReportsReady: Bool
     /// Checked before each watchdog ping; by default the readiness probe (or "the daemon is alive").
     public var health: Probe?
+    /// Helpers started before the daemon (argv each), e.g. a TCP relay; they die with the plugin,
+    /// and the plugin fails if one exits.
+    public var sidecars: [[String]] = []
 
     /// A daemon description.
     public init(arguments: [String], environment: [String: String] = [:], readiness: Readiness,
@@ -55,12 +58,19 @@ public final class DaemonRunner {
     private let prepare: Prepare?
     private let status: () -> String
     private var pid: Int32 = 0
+    private var sidecarPIDs: [Int32] = []
     private var ready = false
     private var stopping = false
     private var reloadPending = false
     private var nextProbe: Int64?
     private var nextPing: Int64?
     private let pingInterval: Int64?
+    private var nextStatus: Int64?
+    private var lastStatus: String?
+
+    /// When set, `status` is re-evaluated this often once ready and sent when it changed
+    /// (for daemons whose state is worth watching: connections, replication lag).
+    public var statusInterval: Duration?
 
     /// A runner; `status` gives the `STATUS=` text shown once ready.
     public init(_ daemon: Daemon, prepare: Prepare? = nil, status: @escaping () -> String = { "serving" }) {
@@ -91,7 +101,7 @@ public final class DaemonRunner {
         start()
         var tokens: [UInt64] = []
         while true {
-            loop.setDeadline([nextProbe, nextPing].compactMap { $0 }.min())
+            loop.setDeadline([nextProbe, nextPing, nextStatus].compactMap { $0 }.min())
             loop.wait(into: &tokens)
             for token in tokens {
                 if token == EventLoop.timerToken { timers() } else { handle(signals.drain()) }
@@ -100,24 +110,8 @@ public final class DaemonRunner {
     }
 
     private func start() {
-        guard let path = Command.resolve(daemon.arguments[0]) else {
-            fail(.permanent("\(daemon.arguments[0]): not found on PATH (is its package installed?)"))
-        }
-        var environment = PluginEnvironment.current()
-        if case .probe = daemon.readiness { environment["NOTIFY_SOCKET"] = nil }
-        environment["WATCHDOG_USEC"] = nil
-        environment["WATCHDOG_PID"] = nil
-        environment.merge(daemon.environment) { _, new in new }
-        var request = Spawner.Request(path: path, arguments: daemon.arguments,
-                                      environment: environment.map { "\($0.key)=\($0.value)" },
-                                      directory: Files.currentDirectory(), output: -1)
-        request.group = .inherit
-        request.parentDeathSignal = SIGKILL
-        do {
-            pid = try Spawner.spawn(request)
-        } catch {
-            fail(error.code == ENOENT || error.code == EACCES ? .permanent("\(error)") : .temporary("\(error)"))
-        }
+        for sidecar in daemon.sidecars { sidecarPIDs.append(spawn(sidecar)) }
+        pid = spawn(daemon.arguments)
         switch daemon.readiness {
         case .notify:
             // The daemon reports readiness itself; from here on we only watch it.
@@ -127,11 +121,36 @@ public final class DaemonRunner {
         }
     }
 
+    private func spawn(_ arguments: [String]) -> Int32 {
+        guard let path = Command.resolve(arguments[0]) else {
+            fail(.permanent("\(arguments[0]): not found on PATH (is its package installed?)"))
+        }
+        var environment = PluginEnvironment.current()
+        if case .probe = daemon.readiness { environment["NOTIFY_SOCKET"] = nil }
+        environment["WATCHDOG_USEC"] = nil
+        environment["WATCHDOG_PID"] = nil
+        environment.merge(daemon.environment) { _, new in new }
+        var request = Spawner.Request(path: path, arguments: arguments,
+                                      environment: environment.map { "\($0.key)=\($0.value)" },
+                                      directory: Files.currentDirectory(), output: -1)
+        request.group = .inherit
+        request.parentDeathSignal = SIGKILL
+        do {
+            return try Spawner.spawn(request)
+        } catch {
+            fail(error.code == ENOENT || error.code == EACCES ? .permanent("\(error)") : .temporary("\(error)"))
+        }
+    }
+
     private func markReady(announce: Bool) {
         ready = true
         nextProbe = nil
-        if announce { Notify.send(.ready, .status(status())) }
+        if announce {
+            lastStatus = status()
+            Notify.send(.ready, .status(lastStatus ?? ""))
+        }
         if let pingInterval { nextPing = Clocks.monotonicNanoseconds() + pingInterval }
+        if statusInterval != nil { nextStatus = Clocks.monotonicNanoseconds() }
         if reloadPending {
             reloadPending = false
             reload()
@@ -146,6 +165,15 @@ public final class DaemonRunner {
             } else {
                 nextProbe = Clocks.monotonicNanoseconds() + 50_000_000
             }
+        }
+        if let due = nextStatus, due <= now, let interval = statusInterval {
+            let text = status()
+            if text != lastStatus {
+                lastStatus = text
+                Notify.send(.status(text))
+            }
+            let (seconds, attoseconds) = interval.components
+            nextStatus = Clocks.monotonicNanoseconds() + seconds * 1_000_000_000 + attoseconds / 1_000_000_000
         }
         if let due = nextPing, due <= now, let pingInterval {
             if healthy() {
@@ -172,20 +200,23 @@ public final class DaemonRunner {
         for number in received {
             switch number {
             case SIGCHLD:
-                for (child, status) in Reaper.reap() where child == pid {
-                    if stopping { exit(PluginExit.clean) }
+                for (child, status) in Reaper.reap() where child == pid || sidecarPIDs.contains(child) {
+                    if stopping && child == pid { exit(PluginExit.clean) }
+                    if stopping { continue }
                     let text: String
                     switch status {
                     case .exited(let code): text = "exited with status \(code)"
                     case .signaled(let signal, _): text = "killed by signal \(signal)"
                     }
-                    fail(.temporary("\(daemon.arguments[0]) \(text)"))
+                    let name = child == pid ? daemon.arguments[0] : "sidecar \(daemon.sidecars[sidecarPIDs.firstIndex(of: child)!][0])"
+                    fail(.temporary("\(name) \(text)"))
                 }
             case SIGTERM, SIGINT:
                 guard !stopping else { continue }
                 stopping = true
                 nextProbe = nil
                 nextPing = nil
+                nextStatus = nil
                 Notify.send(.stopping)
                 kill(pid, daemon.stopSignal)
             default:
@@ -219,6 +250,7 @@ public final class DaemonRunner {
         log(error.message)
         Notify.send(.status(error.message))
         if pid > 0 { kill(pid, SIGKILL) }
+        for sidecar in sidecarPIDs { kill(sidecar, SIGKILL) }
         exit(error.exitCode)
     }
 

@@ -10,6 +10,8 @@ public enum Probe: Sendable, CustomStringConvertible {
     case http(host: String, port: Int, path: String)
     /// The command exits with status 0.
     case command([String])
+    /// A check of the plugin's own (named for logs); it must respect the timeout by itself.
+    case custom(String, @Sendable () -> Bool)
 
     /// Runs the check once, giving up after `timeout`.
     public func check(timeout: Duration = .seconds(2)) -> Bool {
@@ -22,6 +24,8 @@ public enum Probe: Sendable, CustomStringConvertible {
             return Self.httpStatus(host: host, port: port, path: path, timeout: timeout).map { $0 < 500 } ?? false
         case .command(let arguments):
             return (try? Command.run(arguments, timeout: timeout).status) == 0
+        case .custom(_, let check):
+            return check()
         }
     }
 
@@ -30,6 +34,7 @@ public enum Probe: Sendable, CustomStringConvertible {
         case .tcp(let host, let port): return "tcp \(host):\(port)"
         case .http(let host, let port, let path): return "http://\(host):\(port)\(path)"
         case .command(let arguments): return arguments.joined(separator: " ")
+        case .custom(let name, _): return name
         }
     }
 
