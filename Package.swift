@@ -37,7 +37,7 @@ let package = Package(
         .executableTarget(name: "roster-kit-fixture", dependencies: ["RosterKit", "RosterSystem"],
                           path: "Tests/Fixtures/KitFixture"),
         .testTarget(name: "RosterCoreTests", dependencies: ["RosterCore"]),
-        .testTarget(name: "RosterTests", dependencies: ["RosterCore", "RosterSystem"]),
+        .testTarget(name: "RosterTests", dependencies: ["RosterCore", "RosterSystem", "MariaDBClient"]),
         .testTarget(name: "RosterKitTests", dependencies: ["RosterKit", "RosterSystem"]),
     ],
     swiftLanguageModes: [.v6]
