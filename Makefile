@@ -6,7 +6,7 @@ STACK ?= etc/roster.yaml
 # Debian packages the build, the tests and the shipped roles need.
 DEBS = systemd python3 jq libsystemd-dev libmariadb-dev haproxy mariadb-server mariadb-client mariadb-backup socat nginx-light
 
-.PHONY: up test deps build bench clean
+.PHONY: up test deps build bench bench-db clean
 
 deps:
 	@missing=""; for p in $(DEBS); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
@@ -30,6 +30,13 @@ test: deps
 
 bench: deps
 	bench/core.sh
+
+bench-db: deps
+	$(SWIFT) build -c release --product roster
+	$(SWIFT) build -c release --product roster-db-primary
+	$(SWIFT) build -c release --product roster-db-replica
+	$(SWIFT) build -c release --product roster-bench-db
+	timeout 300 .build/release/roster-bench-db
 
 clean:
 	rm -rf .build

@@ -36,6 +36,7 @@ let package = Package(
         ]),
         .executableTarget(name: "roster-kit-fixture", dependencies: ["RosterKit", "RosterSystem"],
                           path: "Tests/Fixtures/KitFixture"),
+        .executableTarget(name: "roster-bench-db", dependencies: ["MariaDBClient"], path: "bench/db"),
         .testTarget(name: "RosterCoreTests", dependencies: ["RosterCore"]),
         .testTarget(name: "RosterTests", dependencies: ["RosterCore", "RosterSystem", "MariaDBClient"]),
         .testTarget(name: "RosterKitTests", dependencies: ["RosterKit", "RosterSystem"]),
