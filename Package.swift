@@ -15,6 +15,8 @@ let package = Package(
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.0"),
         .package(url: "https://github.com/jpsim/Yams", from: "6.0.0"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.0"),
+        .package(url: "https://github.com/apple/swift-http-types", from: "1.0.0"),
     ],
     targets: [
         .target(name: "CShims"),
@@ -28,6 +30,15 @@ let package = Package(
         .target(name: "RosterRoles", dependencies: ["RosterKit", "MariaDBClient", "RosterSystem"]),
         .executableTarget(name: "roster-db-primary", dependencies: ["RosterRoles", "RosterKit", "MariaDBClient", "RosterSystem"],
                           path: "Plugins/db-primary", exclude: ["role.yaml"]),
+        .executableTarget(name: "roster-app", dependencies: [
+            "RosterRoles", "RosterKit", "MariaDBClient",
+            .product(name: "Hummingbird", package: "hummingbird"),
+            .product(name: "HTTPTypes", package: "swift-http-types"),
+        ], path: "Plugins/app", exclude: ["role.yaml"]),
+        .executableTarget(name: "roster-web", dependencies: ["RosterRoles", "RosterKit", "RosterSystem"],
+                          path: "Plugins/web", exclude: ["role.yaml"]),
+        .executableTarget(name: "roster-balancer", dependencies: ["RosterRoles", "RosterKit", "RosterSystem"],
+                          path: "Plugins/balancer", exclude: ["role.yaml"]),
         .executableTarget(name: "roster-db-replica", dependencies: ["RosterRoles", "RosterKit", "MariaDBClient", "RosterSystem"],
                           path: "Plugins/db-replica", exclude: ["role.yaml"]),
         .executableTarget(name: "roster", dependencies: [

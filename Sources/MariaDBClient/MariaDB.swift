@@ -43,8 +43,9 @@ public struct MariaDBEndpoint: Sendable, Equatable {
 
 private let libraryReady: Bool = mysql_server_init(0, nil, nil) == 0
 
-/// One connection through libmariadb. Not thread-safe: one per thread or task at a time.
-public final class MariaDB {
+/// One connection through libmariadb. Use it from one thread at a time; it may move between
+/// threads (through a pool), hence `@unchecked Sendable`.
+public final class MariaDB: @unchecked Sendable {
     private let handle: UnsafeMutablePointer<MYSQL>
 
     /// Connects (utf8mb4, autocommit on); throws the server's error.

@@ -24,6 +24,9 @@ final class Instance {
     var partialLine: [UInt8] = []
     /// The process group of the current run (= the pid Roster started), kept until the group is empty.
     var processGroup: Int32?
+    /// Start time (clock ticks since boot) of the process that leads the current group, so a
+    /// crashed run's groups can be found again without hitting an unrelated process.
+    var groupStart: UInt64?
     /// Wall-clock time the current process started, for uptime.
     var startedAt: Double?
     /// Wall-clock time of the last phase change.
@@ -43,7 +46,8 @@ final class Instance {
         address = AddressPlan.address(roleIndex: role.index, instance: index)
         stateDirectory = "\(stack.stateDir)/instances/\(role.name)/\(index)"
         machine = InstanceMachine(lifecycle: role.lifecycle, now: now)
-        notify = try NotifySocket(address: "@roster/\(runID)/\(role.name)/\(index)")
+        // Named by slot, which is never reused (an instance removed by `scale` keeps its slot).
+        notify = try NotifySocket(address: "@roster/\(runID)/\(slot)")
         (outputRead, outputWrite) = try Pipe.make("\(role.name)/\(index)")
         try Files.makeDirectories(stateDirectory, mode: 0o700)
         logPath = "\(stack.stateDir)/logs/\(role.name).\(index).log"
@@ -51,7 +55,21 @@ final class Instance {
         publishedPhase = machine.phase
     }
 
-    deinit {
+    /// Taken out of its front tier: still running, no longer counted as serving.
+    var draining = false
+    /// Removed by `roster scale`: its slot stays, inert, and nothing shows it.
+    private(set) var removed = false
+
+    /// The phase shown to users and other roles: `draining` while drained and otherwise serving.
+    var phase: InstanceMachine.Phase { draining && machine.phase.isReady ? .draining : machine.phase }
+
+    deinit { release() }
+
+    /// Closes the instance's descriptors and marks it removed.
+    func release() {
+        guard !removed else { return }
+        removed = true
+        notify.close()
         close(outputRead)
         close(outputWrite)
     }
@@ -77,6 +95,7 @@ final class Instance {
         env.append("ROSTER_DISCOVERY=\(stack.stateDir)/discovery.json")
         env.append("ROSTER_STATE_DIR=\(stateDirectory)")
         env.append("ROSTER_SECRETS_DIR=\(stack.stateDir)/secrets")
+        env.append("ROSTER_STACK_FILE=\(stack.file)")
         env.append("ROSTER_OPTIONS=\(role.optionsJSON)")
         env.append("ROSTER_RUN=\(runID)")
         return env
@@ -85,7 +104,7 @@ final class Instance {
     /// What status and discovery show now.
     func snapshot(now: Double) -> InstanceSnapshot {
         InstanceSnapshot(
-            id: id, role: role.name, index: index, phase: machine.phase, pid: machine.mainPID, since: since,
+            id: id, role: role.name, index: index, phase: phase, pid: machine.mainPID, since: since,
             uptime: machine.mainPID != nil ? startedAt.map { now - $0 } : nil, restarts: machine.restarts,
             address: address, ports: role.ports, status: machine.statusText)
     }

@@ -10,7 +10,7 @@ extension Supervisor {
             case .dropped(let reason):
                 output.say("\(instance.id): notify message dropped: \(reason)")
             case .message(let bytes, let pid, _):
-                let message: NotifyMessage
+                var message: NotifyMessage
                 do {
                     message = try NotifyMessage.parse(bytes)
                 } catch {
@@ -23,6 +23,11 @@ extension Supervisor {
                 guard authorized(pid, for: instance) else {
                     output.say("\(instance.id): notify message from pid \(pid) ignored (not \(instance.role.notifyAccess == .main ? "the main process" : "in the instance's process group"); notify-access=\(instance.role.notifyAccess.rawValue))")
                     continue
+                }
+                if let named = message.mainPID, named != instance.machine.mainPID, ProcessTable.parent(of: named) != getpid() {
+                    // Roster can only wait for its own children (and orphans re-parented to it); a
+                    // daemon under a plugin naming itself (haproxy -Ws does) stays the plugin's business.
+                    message.mainPID = nil
                 }
                 apply(instance.machine.notified(message, now: now), to: instance, now: now)
             }
@@ -86,8 +91,8 @@ extension Supervisor {
     private func noteTransitions() -> Bool {
         var any = false
         let wall = Clocks.wall()
-        for instance in instances where instance.machine.phase != instance.publishedPhase || instance.publishedPID != instance.machine.mainPID {
-            let phase = instance.machine.phase
+        for instance in instances where instance.phase != instance.publishedPhase || instance.publishedPID != instance.machine.mainPID {
+            let phase = instance.phase
             if phase != instance.publishedPhase {
                 instance.since = wall
                 output.say(describe(instance))
@@ -101,9 +106,9 @@ extension Supervisor {
     }
 
     private func describe(_ instance: Instance) -> String {
-        var text = "\(instance.id): \(instance.machine.phase.rawValue)"
+        var text = "\(instance.id): \(instance.phase.rawValue)"
         if instance.machine.phase == .starting, let pid = instance.machine.mainPID { text += " (pid \(pid))" }
-        let phase = instance.machine.phase
+        let phase = instance.phase
         let explains = phase == .waiting || phase == .failed || (phase == .ready && instance.publishedPhase != .reloading)
             || (phase == .down && instance.machine.want == .up)
         if explains, let status = instance.machine.statusText { text += " — \(status)" }
@@ -137,9 +142,11 @@ extension Supervisor {
         guard !watchedRoles.isEmpty else { return }
         var changedRoles: [String] = []
         for role in stack.roles where watchedRoles.contains(role.name) {
-            let ready = (byRole[role.name] ?? []).filter { $0.machine.phase.isReady }.map(\.index)
-            if readySets[role.name] ?? [] != ready {
-                readySets[role.name] = ready
+            // Membership counts too: a new instance needs its grants and routes before it can be ready.
+            let members = byRole[role.name] ?? []
+            let key = members.map(\.index) + [-1] + members.filter { $0.phase.isReady }.map(\.index)
+            if readySets[role.name] ?? [] != key {
+                readySets[role.name] = key
                 changedRoles.append(role.name)
             }
         }
@@ -172,6 +179,11 @@ extension Supervisor {
         let text = Documents.assemble(stack: stack.name, domain: stack.domain, generation: generation, roles: roles)
         do {
             try Files.writeAtomically(discoveryPath, text, durable: false)
+            // Which process groups are ours, for the next `up` if this supervisor dies.
+            let groups = instances.compactMap { instance in
+                instance.processGroup.flatMap { group in instance.groupStart.map { "\(group) \($0)\n" } }
+            }.joined()
+            try Files.writeAtomically(groupsRecordPath, groups, mode: 0o600, durable: false)
         } catch {
             output.say("cannot publish discovery: \(error)")
         }
@@ -181,6 +193,8 @@ extension Supervisor {
     func beginShutdown(now: Instant) {
         shuttingDown = true
         changed = true
+        // Nothing restarts from now on; roles stop in order as their dependents go.
+        for instance in instances { instance.machine.holdDown(now: now) }
         advanceShutdown(now: now)
     }
 
@@ -189,12 +203,12 @@ extension Supervisor {
         let graph = stack.graph
         for role in stack.roles {
             let members = byRole[role.name] ?? []
-            guard members.contains(where: { $0.machine.want == .up || $0.machine.hasProcesses }) else { continue }
+            guard members.contains(where: { $0.machine.hasProcesses && $0.machine.phase != .stopping }) else { continue }
             let dependentsRunning = graph.dependents(of: role.name).contains { dependent in
                 (byRole[dependent] ?? []).contains { $0.machine.hasProcesses }
             }
             guard !dependentsRunning else { continue }
-            for instance in members where instance.machine.want == .up || instance.machine.phase != .down {
+            for instance in members where instance.machine.hasProcesses {
                 apply(instance.machine.stop(now: now), to: instance, now: now)
             }
         }

@@ -53,6 +53,7 @@ public final class Supervisor {
     var discoveryPath: String { stack.stateDir + "/discovery.json" }
     var controlPath: String { stack.stateDir + "/control.sock" }
     var runRecordPath: String { stack.stateDir + "/supervisor.run" }
+    var groupsRecordPath: String { stack.stateDir + "/supervisor.groups" }
 
     /// Prepares the supervisor: blocks the signals it handles (call before any thread starts),
     /// cleans up after a crashed run, and creates every instance's sockets and directories.
@@ -72,7 +73,7 @@ public final class Supervisor {
         baseEnvironment = Spawner.inheritedEnvironment()
         ProcessSettings.raiseFileLimit()
         try Reaper.becomeSubreaper()
-        try RunRecord.claim(path: runRecordPath, runID: runID, output: output)
+        try RunRecord.claim(path: runRecordPath, groups: stack.stateDir + "/supervisor.groups", runID: runID, output: output)
         generation = Self.lastGeneration(at: stack.stateDir + "/discovery.json")
         let now = Clocks.now()
         for role in stack.roles {
@@ -98,7 +99,10 @@ public final class Supervisor {
         let now = Clocks.now()
         for instance in instances {
             instance.machine.hold(reason: "not started yet", now: now)
-            instance.publishedPhase = instance.machine.phase
+            instance.publishedPhase = instance.phase
+        }
+        for role in stack.roles where watchedRoles.contains(role.name) {
+            readySets[role.name] = (byRole[role.name] ?? []).map(\.index) + [-1]
         }
         afterEvents(now: now)
         if let line = options.readyLine { announceReady(line) }
@@ -119,6 +123,7 @@ public final class Supervisor {
         flushDiscovery()
         for connection in shutdownWaiters { connection.reply(Reply.ok("stack \(stack.name) stopped")) }
         RunRecord.release(path: runRecordPath)
+        Files.remove(groupsRecordPath)
         return 0
     }
 
@@ -227,6 +232,7 @@ public final class Supervisor {
         do {
             let pid = try Spawner.spawn(request)
             instance.processGroup = pid
+            instance.groupStart = ProcessTable.startTime(of: pid)
             instance.startedAt = Clocks.wall()
             instance.machine.spawned(pid: pid, now: now)
             byPID[pid] = instance

@@ -172,6 +172,19 @@ public struct InstanceMachine: Sendable {
         }
     }
 
+    /// Wanted down from now on, without stopping yet (an orderly stop of the whole stack stops
+    /// dependents first): a run that ends now is not restarted, a pending start is dropped.
+    public mutating func holdDown(now: Instant) {
+        want = .down
+        restartAfterStop = false
+        switch state {
+        case .waiting, .backoff:
+            enter(.down, now: now)
+            statusText = nil
+        default: break
+        }
+    }
+
     /// Stop, then start again as soon as the group is gone, with the start limit cleared.
     public mutating func restart(now: Instant) -> Action {
         starts.removeAll()

@@ -36,6 +36,8 @@ public struct PluginEnvironment: Sendable {
     public var discoveryPath: String
     /// The role's `options`, as JSON.
     public var optionsJSON: String
+    /// The stack file's absolute path (relative paths in `options` are relative to its directory).
+    public var stackFile: String?
 
     /// Reads the environment; a missing variable is a permanent failure naming it.
     public init(_ environment: [String: String] = PluginEnvironment.current()) throws(PluginError) {
@@ -54,6 +56,7 @@ public struct PluginEnvironment: Sendable {
         stateDirectory = try require("ROSTER_STATE_DIR")
         discoveryPath = try require("ROSTER_DISCOVERY")
         optionsJSON = environment["ROSTER_OPTIONS"] ?? "{}"
+        stackFile = environment["ROSTER_STACK_FILE"]
         var ports: [String: Int] = [:]
         for (key, value) in environment where key.hasPrefix("ROSTER_PORT_") {
             let name = String(key.dropFirst("ROSTER_PORT_".count)).lowercased().replacing("_", with: "-")
@@ -81,6 +84,12 @@ public struct PluginEnvironment: Sendable {
         } catch {
             throw .permanent("options: \(error)")
         }
+    }
+
+    /// `path` made absolute against the stack file's directory (as written in `options`).
+    public func resolve(_ path: String) -> String {
+        guard !path.hasPrefix("/"), let stackFile else { return path }
+        return Files.absolute(path, relativeTo: Files.parent(of: stackFile))
     }
 
     /// The current discovery document.

@@ -28,7 +28,16 @@ public final class NotifySocket {
         self.address = address
     }
 
-    deinit { close(fd) }
+    private var closed = false
+
+    deinit { close() }
+
+    /// Closes the socket (idempotent); its name is free again.
+    public func close() {
+        guard !closed else { return }
+        closed = true
+        Glibc.close(fd)
+    }
 
     /// Every datagram waiting on the socket. File descriptors that arrive are closed at once
     /// (`systemd-notify` waits for that), oversized or truncated datagrams are dropped.

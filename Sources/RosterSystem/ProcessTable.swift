@@ -16,6 +16,12 @@ public enum ProcessTable {
         return fields[0] != "Z" && fields[0] != "X"
     }
 
+    /// The parent of `pid` (field 4 of /proc/PID/stat), nil if gone.
+    public static func parent(of pid: Int32) -> Int32? {
+        guard let fields = statFields(pid), fields.count > 1 else { return nil }
+        return Int32(fields[1])
+    }
+
     /// The process group of `pid`, nil if gone.
     public static func processGroup(of pid: Int32) -> Int32? {
         let group = getpgid(pid)

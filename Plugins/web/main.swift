@@ -1,0 +1,58 @@
+// web: nginx in the foreground as the plugin's child. Serves the static site and proxies /api/
+// to the ready app instances from discovery; on a change, re-renders, checks with `nginx -t` and
+// reloads with SIGHUP (no connection dropped); an invalid config keeps the running one.
+import Glibc
+import RosterKit
+import RosterRoles
+import RosterSystem
+
+struct Options: Decodable {
+    var site = "site"
+    var app = "app"
+    var accessLog = false
+
+    enum CodingKeys: String, CodingKey { case site, app, accessLog = "access-log" }
+
+    init(from decoder: any Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        site = try container.decodeIfPresent(String.self, forKey: .site) ?? site
+        app = try container.decodeIfPresent(String.self, forKey: .app) ?? app
+        accessLog = try container.decodeIfPresent(Bool.self, forKey: .accessLog) ?? accessLog
+    }
+}
+
+do {
+    let env = try PluginEnvironment()
+    let options = try env.options(Options.self)
+    let port = try env.port("http")
+    let dir = env.stateDirectory
+    let site = env.resolve(options.site)
+    guard Files.isDirectory(site) else { throw PluginError.permanent("options: site: \(site) is not a directory") }
+    for sub in ["body", "proxy", "fastcgi", "uwsgi", "scgi"] {
+        do { try Files.makeDirectories("\(dir)/tmp/\(sub)", mode: 0o700) } catch { throw PluginError.temporary("\(error)") }
+    }
+    let config = ConfigFile(path: dir + "/nginx.conf")
+    var apps: [String] = []
+    let check = ConfigFile.commandCheck(["nginx", "-t", "-q", "-p", dir, "-c", "{}"])
+    func prepare() throws(PluginError) -> ConfigFile.Outcome {
+        apps = try env.discovery().ready(options.app).compactMap { $0.endpoint("http") }
+        return try config.install(NginxConfig.render(.init(instance: env.instance, address: env.address, port: port,
+                                                            stateDirectory: dir, site: site, apps: apps,
+                                                            accessLog: options.accessLog)),
+                                  mode: 0o644, check: check)
+    }
+    let runner = DaemonRunner(
+        Daemon(arguments: ["nginx", "-p", dir, "-c", config.path],
+               readiness: .probe(.http(host: env.address, port: port, path: "/nginx-health")),
+               stopSignal: SIGQUIT, reloadSignal: SIGHUP),
+        prepare: prepare,
+        status: { "serving on \(env.address):\(port); \(apps.count) app instance(s): \(apps.joined(separator: " "))" })
+    runner.run()
+} catch let error as PluginError {
+    writeAll(2, "web: \(error.message)\n")
+    Notify.send(.status(error.message))
+    exit(error.exitCode)
+} catch {
+    writeAll(2, "web: \(error)\n")
+    exit(PluginExit.temporary)
+}
