@@ -21,6 +21,11 @@ struct Options: Decodable {
     }
 }
 
+/// The generation the running configuration should report (the plugin's one thread only).
+final class GenerationBox: @unchecked Sendable {
+    var value = ""
+}
+
 do {
     let env = try PluginEnvironment()
     let options = try env.options(Options.self)
@@ -33,19 +38,32 @@ do {
     }
     let config = ConfigFile(path: dir + "/nginx.conf")
     var apps: [String] = []
+    var generation = 0
     let check = ConfigFile.commandCheck(["nginx", "-t", "-q", "-p", dir, "-c", "{}"])
     func prepare() throws(PluginError) -> ConfigFile.Outcome {
-        apps = try env.discovery().ready(options.app).compactMap { $0.endpoint("http") }
+        let discovery = try env.discovery()
+        apps = discovery.ready(options.app).compactMap { $0.endpoint("http") }
+        generation = Int(discovery.generation)
         return try config.install(NginxConfig.render(.init(instance: env.instance, address: env.address, port: port,
                                                             stateDirectory: dir, site: site, apps: apps,
-                                                            accessLog: options.accessLog)),
+                                                            accessLog: options.accessLog, generation: String(generation))),
                                   mode: 0o644, check: check)
     }
+    var daemon = Daemon(arguments: ["nginx", "-p", dir, "-c", config.path],
+                        readiness: .probe(.http(host: env.address, port: port, path: "/nginx-health")),
+                        stopSignal: SIGQUIT, reloadSignal: SIGHUP)
+    // Each rendering carries discovery's generation; new workers answer with the new one.
+    let expected = GenerationBox()
+    daemon.reloadConfirmation = .custom("nginx serves the new configuration") {
+        Probe.httpBody(host: env.address, port: port, path: "/nginx-config") == expected.value
+    }
     let runner = DaemonRunner(
-        Daemon(arguments: ["nginx", "-p", dir, "-c", config.path],
-               readiness: .probe(.http(host: env.address, port: port, path: "/nginx-health")),
-               stopSignal: SIGQUIT, reloadSignal: SIGHUP),
-        prepare: prepare,
+        daemon,
+        prepare: { () throws(PluginError) -> ConfigFile.Outcome in
+            let outcome = try prepare()
+            expected.value = String(generation)
+            return outcome
+        },
         status: { "serving on \(env.address):\(port); \(apps.count) app instance(s): \(apps.joined(separator: " "))" })
     runner.run()
 } catch let error as PluginError {

@@ -9,8 +9,20 @@ struct Waiter {
         case up([Int])
         /// No processes left for every slot.
         case down([Int])
-        /// Restart `queue` one at a time, each ready before the next.
-        case rolling(current: Int, queue: [Int])
+        /// Restart `queue` one at a time, each ready (and back in its front tier) before the next.
+        case rolling(current: Int, queue: [Int], step: Step)
+        /// Take `slots` out of the front tier, stop them, then remove them (`scale` down).
+        case shrink(slots: [Int], step: Step)
+    }
+
+    /// Where one instance is in a drain-and-restart (or drain-and-remove).
+    enum Step {
+        /// Shown `draining`; waiting for the roles that watch it to reload without it.
+        case draining
+        /// Restarting (or stopping); waiting for it to be ready (or gone).
+        case restarting
+        /// Ready again; waiting for the watchers to reload with it.
+        case readding
     }
 
     let connection: ControlConnection
@@ -72,8 +84,77 @@ extension Supervisor {
             case .success(let slots):
                 command(verb, slots: slots, connection: connection, now: now)
             }
+        case "scale":
+            guard words.count == 2, let eq = words[1].firstIndex(of: "="), let count = Int(words[1][words[1].index(after: eq)...]),
+                  count >= 0, count <= AddressPlan.maxInstances else {
+                connection.reply(Reply.make(exit: 2, message: "usage: scale ROLE=N (N from 0 to \(AddressPlan.maxInstances))"))
+                return
+            }
+            let name = String(words[1][..<eq])
+            guard let role = stack.role(name) else {
+                connection.reply(Reply.make(exit: 2, message: "unknown role \"\(name)\" (roles: \(stack.roles.map(\.name).joined(separator: ", ")))"))
+                return
+            }
+            guard !shuttingDown else {
+                connection.reply(Reply.make(exit: 1, message: "the stack is stopping"))
+                return
+            }
+            scale(role, to: count, connection: connection, now: now)
         default:
             connection.reply(Reply.make(exit: 2, message: "unknown command \"\(verb)\""))
+        }
+        changed = true
+    }
+
+    /// Adds instances (started once their `after` roles are ready) or drains, stops and removes the
+    /// highest-numbered ones. Live only: the stack file still says what `up` starts with.
+    func scale(_ role: RoleSpec, to count: Int, connection: ControlConnection, now: Instant) {
+        let members = byRole[role.name] ?? []
+        if count == members.count {
+            connection.reply(Reply.ok("\(role.name) already has \(count) instance(s)"))
+            return
+        }
+        if count > members.count {
+            var added: [Int] = []
+            for index in members.count..<count {
+                do {
+                    let instance = try Instance(role: role, index: index, slot: instances.count, stack: stack, runID: runID, now: now)
+                    try loop.add(instance.notify.fd, token: token(.notify, instance.slot))
+                    try loop.add(instance.outputRead, token: token(.output, instance.slot))
+                    instances.append(instance)
+                    byRole[role.name, default: []].append(instance)
+                    instance.machine.hold(reason: "added by scale", now: now)
+                    instance.publishedPhase = instance.phase
+                    added.append(instance.slot)
+                } catch {
+                    connection.reply(Reply.make(exit: 1, message: "scale \(role.name): \(error)"))
+                    return
+                }
+            }
+            output.say("scaling \(role.name) to \(count): adding \(added.map { instances[$0].id }.joined(separator: ", "))")
+            startWhatMayStart(now: now)
+            waiters.append(Waiter(connection: connection, goal: .up(added)))
+            return
+        }
+        let victims = Array(members[count...]).map(\.slot)
+        output.say("scaling \(role.name) to \(count): removing \(victims.map { instances[$0].id }.joined(separator: ", "))")
+        if watchers(of: role.name).isEmpty {
+            for slot in victims { apply(instances[slot].machine.stop(now: now), to: instances[slot], now: now) }
+            waiters.append(Waiter(connection: connection, goal: .shrink(slots: victims, step: .restarting)))
+        } else {
+            for slot in victims { instances[slot].draining = true }
+            waiters.append(Waiter(connection: connection, goal: .shrink(slots: victims, step: .draining)))
+        }
+    }
+
+    /// Forgets removed instances: their descriptors close, they leave status and discovery.
+    func remove(_ slots: [Int]) {
+        for slot in slots {
+            let instance = instances[slot]
+            loop.remove(instance.notify.fd)
+            loop.remove(instance.outputRead)
+            byRole[instance.role.name]?.removeAll { $0 === instance }
+            instance.release()
         }
         changed = true
     }
@@ -99,10 +180,35 @@ extension Supervisor {
         default:
             let first = slots[0]
             output.say("restarting \(slots.map { instances[$0].id }.joined(separator: ", "))\(slots.count > 1 ? " one at a time" : "")")
-            apply(instances[first].machine.restart(now: now), to: instances[first], now: now)
-            waiters.append(Waiter(connection: connection, goal: .rolling(current: first, queue: Array(slots.dropFirst()))))
+            let step = beginRoll(instances[first], now: now)
+            waiters.append(Waiter(connection: connection, goal: .rolling(current: first, queue: Array(slots.dropFirst()), step: step)))
+            // Checked after the drain is published and the watchers are signalled (afterEvents).
+            return
         }
         serviceWaiters(now: now)
+    }
+
+    /// Drains `instance` from its front tier when some role watches it and it serves; otherwise restarts it at once.
+    func beginRoll(_ instance: Instance, now: Instant) -> Waiter.Step {
+        if !watchers(of: instance.role.name).isEmpty, instance.machine.phase.isReady {
+            instance.draining = true
+            changed = true
+            return .draining
+        }
+        apply(instance.machine.restart(now: now), to: instance, now: now)
+        return .restarting
+    }
+
+    /// Instances of the roles that watch `role`.
+    func watchers(of role: String) -> [Instance] {
+        stack.roles.filter { $0.watches.contains(role) }.flatMap { byRole[$0.name] ?? [] }
+    }
+
+    /// True once every running watcher of `role` has answered its reload (none is reloading or starting).
+    func watchersSettled(_ role: String) -> Bool {
+        watchers(of: role).allSatisfy { watcher in
+            !watcher.machine.hasProcesses || watcher.machine.phase == .ready || watcher.machine.phase == .failed
+        }
     }
 
     /// `app` → every instance of app; `app/1` → that one.
@@ -146,14 +252,45 @@ extension Supervisor {
         case .down(let slots):
             guard slots.allSatisfy({ !instances[$0].machine.hasProcesses && !instances[$0].machine.isBusy }) else { return nil }
             return Reply.ok(slots.map { "\(instances[$0].id) \(instances[$0].machine.phase.rawValue)" }.joined(separator: ", "))
-        case .rolling(let current, let queue):
+        case .rolling(let current, let queue, let step):
             let instance = instances[current]
-            if let problem = upProblem(instance) { return Reply.make(exit: 1, message: problem) }
-            guard instance.machine.phase.isReady else { return nil }
-            guard let next = queue.first else { return Reply.ok("restarted; all ready") }
-            apply(instances[next].machine.restart(now: now), to: instances[next], now: now)
-            waiter.goal = .rolling(current: next, queue: Array(queue.dropFirst()))
-            return progress(&waiter, now: now)
+            switch step {
+            case .draining:
+                guard watchersSettled(instance.role.name) else { return nil }
+                instance.draining = false
+                apply(instance.machine.restart(now: now), to: instance, now: now)
+                waiter.goal = .rolling(current: current, queue: queue, step: .restarting)
+                return progress(&waiter, now: now)
+            case .restarting:
+                if let problem = upProblem(instance) { return Reply.make(exit: 1, message: problem) }
+                guard instance.machine.phase.isReady else { return nil }
+                // Ready again: the watchers are being told (this runs after notifyWatchers).
+                waiter.goal = .rolling(current: current, queue: queue, step: .readding)
+                return progress(&waiter, now: now)
+            case .readding:
+                guard watchersSettled(instance.role.name) else { return nil }
+                guard let next = queue.first else { return Reply.ok("restarted; all ready") }
+                let step = beginRoll(instances[next], now: now)
+                waiter.goal = .rolling(current: next, queue: Array(queue.dropFirst()), step: step)
+                // A new drain must be published and signalled before its watchers can be checked.
+                return step == .draining ? nil : progress(&waiter, now: now)
+            }
+        case .shrink(let slots, let step):
+            switch step {
+            case .draining:
+                guard slots.allSatisfy({ instances[$0].phase != .ready && instances[$0].phase != .reloading }),
+                      watchersSettled(instances[slots[0]].role.name) else { return nil }
+                for slot in slots {
+                    instances[slot].draining = false
+                    apply(instances[slot].machine.stop(now: now), to: instances[slot], now: now)
+                }
+                waiter.goal = .shrink(slots: slots, step: .restarting)
+                return progress(&waiter, now: now)
+            case .restarting, .readding:
+                guard slots.allSatisfy({ !instances[$0].machine.hasProcesses }) else { return nil }
+                remove(slots)
+                return Reply.ok("removed \(slots.map { instances[$0].id }.joined(separator: ", "))")
+            }
         }
     }
 

@@ -28,6 +28,10 @@ public struct Daemon: Sendable {
     /// Helpers started before the daemon (argv each), e.g. a TCP relay; they die with the plugin,
     /// and the plugin fails if one exits.
     public var sidecars: [[String]] = []
+    /// After a reload signal, checked (every 20 ms, up to 5 s) until the daemon really runs the new
+    /// configuration, before `READY=1`: nginx reloads asynchronously, and a front tier must not be
+    /// reported ready while old workers still route with the old configuration.
+    public var reloadConfirmation: Probe?
 
     /// A daemon description.
     public init(arguments: [String], environment: [String: String] = [:], readiness: Readiness,
@@ -67,6 +71,7 @@ public final class DaemonRunner {
     private let pingInterval: Int64?
     private var nextStatus: Int64?
     private var lastStatus: String?
+    private var confirmingUntil: Int64?
 
     /// When set, `status` is re-evaluated this often once ready and sent when it changed
     /// (for daemons whose state is worth watching: connections, replication lag).
@@ -159,6 +164,16 @@ public final class DaemonRunner {
 
     private func timers() {
         let now = Clocks.monotonicNanoseconds()
+        if let until = confirmingUntil, let due = nextProbe, due <= now, let confirmation = daemon.reloadConfirmation {
+            if confirmation.check(timeout: .milliseconds(500)) || now > until {
+                confirmingUntil = nil
+                nextProbe = nil
+                Notify.send(.ready, .status(now > until ? "reload not confirmed within 5 s: \(confirmation)" : status()))
+            } else {
+                nextProbe = Clocks.monotonicNanoseconds() + 20_000_000
+            }
+            return
+        }
         if let due = nextProbe, due <= now, case .probe(let probe) = daemon.readiness {
             if probe.check(timeout: .milliseconds(500)) {
                 markReady(announce: true)
@@ -243,7 +258,12 @@ public final class DaemonRunner {
         }
         kill(pid, daemon.reloadSignal)
         log("configuration reloaded (\(Signals.name(daemon.reloadSignal)) to pid \(pid))")
-        if !daemon.reloadReportsReady { Notify.send(.ready, .status(status())) }
+        if daemon.reloadConfirmation != nil {
+            confirmingUntil = Clocks.monotonicNanoseconds() + 5_000_000_000
+            nextProbe = Clocks.monotonicNanoseconds()
+        } else if !daemon.reloadReportsReady {
+            Notify.send(.ready, .status(status()))
+        }
     }
 
     private func fail(_ error: PluginError) -> Never {

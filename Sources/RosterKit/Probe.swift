@@ -59,6 +59,24 @@ public enum Probe: Sendable, CustomStringConvertible {
         return fd
     }
 
+    /// The body of `GET path` over HTTP/1.0 when the status is 200, or nil.
+    public static func httpBody(host: String, port: Int, path: String, timeout: Duration = .seconds(1)) -> String? {
+        guard let fd = connect(host: host, port: port, timeout: timeout) else { return nil }
+        defer { close(fd) }
+        guard writeAll(fd, "GET \(path) HTTP/1.0\r\nHost: \(host)\r\nUser-Agent: roster-probe\r\n\r\n") else { return nil }
+        var response: [UInt8] = []
+        var chunk = [UInt8](repeating: 0, count: 4096)
+        while response.count < 65_536 {
+            guard wait(fd, for: Int16(POLLIN), timeout: timeout) else { return nil }
+            let n = read(fd, &chunk, chunk.count)
+            if n <= 0 { break }
+            response += chunk[0..<n]
+        }
+        let text = String(decoding: response, as: UTF8.self)
+        guard text.hasPrefix("HTTP/1.1 200") || text.hasPrefix("HTTP/1.0 200"), let split = text.firstRange(of: "\r\n\r\n") else { return nil }
+        return String(text[split.upperBound...])
+    }
+
     /// The status code of `GET path` over HTTP/1.0, or nil.
     static func httpStatus(host: String, port: Int, path: String, timeout: Duration) -> Int? {
         guard let fd = connect(host: host, port: port, timeout: timeout) else { return nil }

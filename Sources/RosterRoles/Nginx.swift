@@ -13,8 +13,12 @@ public enum NginxConfig {
         /// `address:port` of every app instance that serves.
         public var apps: [String]
         public var accessLog: Bool
+        /// Served at `/nginx-config`, so a reload can be confirmed (new workers answer with it).
+        public var generation: String
 
-        public init(instance: String, address: String, port: Int, stateDirectory: String, site: String, apps: [String], accessLog: Bool) {
+        public init(instance: String, address: String, port: Int, stateDirectory: String, site: String, apps: [String],
+                    accessLog: Bool, generation: String = "0") {
+            self.generation = generation
             self.instance = instance
             self.address = address
             self.port = port
@@ -43,6 +47,11 @@ public enum NginxConfig {
                 default_type application/octet-stream;
                 \(input.accessLog ? "access_log /dev/stdout;" : "access_log off;")
                 sendfile on;
+                # Workers drop root; keep request bodies and proxied responses in memory, so they
+                # never need the (private) temp directories. The app itself refuses bodies over 64 KiB.
+                client_max_body_size 1m;
+                client_body_buffer_size 1m;
+                proxy_max_temp_file_size 0;
                 keepalive_timeout 30s;
                 server_tokens off;
                 client_body_temp_path \(dir)/tmp/body;
@@ -59,6 +68,7 @@ public enum NginxConfig {
                     root \(input.site);
                     add_header X-Roster-Web \(input.instance) always;
                     location = /nginx-health { access_log off; add_header X-Roster-Web \(input.instance) always; return 200 "ok\\n"; }
+                    location = /nginx-config { access_log off; allow \(input.address); deny all; return 200 "\(input.generation)"; }
                     location /api/ {
                         proxy_pass http://app;
                         proxy_bind \(input.address);
@@ -128,6 +138,9 @@ public enum HAProxyConfig {
                 mode http
                 log global
                 option dontlognull
+                # One request per connection to nginx: after its reload, no old worker keeps
+                # routing with the old upstreams over a reused connection. Clients keep alive.
+                option http-server-close
                 option redispatch
                 retries 3
                 timeout connect 2s

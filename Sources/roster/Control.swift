@@ -82,3 +82,11 @@ struct Restart: ParsableCommand {
     @Argument(help: "ROLE or ROLE/N.") var target: String
     func run() throws { try CLI.finish(try CLI.send("restart \(target)", stackFile: stackOption.file)) }
 }
+
+/// `roster scale ROLE=N`.
+struct Scale: ParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "Add or remove instances live (removed ones are drained from their front tier first).")
+    @OptionGroup var stackOption: StackOption
+    @Argument(help: "ROLE=N.") var target: String
+    func run() throws { try CLI.finish(try CLI.send("scale \(target)", stackFile: stackOption.file)) }
+}

@@ -7,7 +7,7 @@ struct RosterCommand: ParsableCommand {
         commandName: "roster",
         abstract: "Boot a stack of role plugins as real processes and keep it alive.",
         subcommands: [Up.self, Status.self, Start.self, Stop.self, Restart.self, Logs.self, Down.self,
-                      Validate.self, Plugins.self, NewRole.self])
+                      Scale.self, Validate.self, Plugins.self, NewRole.self])
 }
 
 /// The option every command takes.
