@@ -6,7 +6,7 @@ STACK ?= etc/roster.yaml
 # Debian packages the build, the tests and the shipped roles need.
 DEBS = systemd python3 jq libsystemd-dev libmariadb-dev haproxy mariadb-server mariadb-client mariadb-backup socat nginx-light curl
 
-.PHONY: up test deps build bench bench-db clean
+.PHONY: up test deps build bench bench-db bench-stack clean
 
 deps:
 	@missing=""; for p in $(DEBS); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
@@ -30,6 +30,11 @@ test: deps
 
 bench: deps
 	bench/core.sh
+
+bench-stack: deps
+	@command -v wrk >/dev/null || DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk
+	$(SWIFT) build -c release
+	timeout 600 python3 bench/stack.py .build/release/roster etc/site
 
 bench-db: deps
 	$(SWIFT) build -c release --product roster

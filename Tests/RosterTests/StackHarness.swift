@@ -170,7 +170,10 @@ final class StackHarness {
         while true {
             if try condition() { return }
             let remaining = deadline.timeIntervalSinceNow
-            if remaining <= 0 { throw Failure(description: "timed out after \(timeout)s waiting for \(what)") }
+            if remaining <= 0 {
+                let tail = supervisorLog.split(separator: "\n").suffix(15).joined(separator: "\n")
+                throw Failure(description: "timed out after \(timeout)s waiting for \(what); supervisor log ends:\n\(tail)")
+            }
             watcher.wait(timeout: remaining)
         }
     }
