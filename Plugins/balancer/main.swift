@@ -17,7 +17,7 @@ struct Options: Decodable {
     enum CodingKeys: String, CodingKey { case web }
 }
 
-do {
+Plugin.run("balancer") {
     let env = try PluginEnvironment()
     let options = try env.options(Options.self)
     let dir = env.stateDirectory
@@ -39,8 +39,4 @@ do {
         prepare: prepare,
         status: { "\(webs.count) web instance(s): \(webs.map(\.name).joined(separator: " "))" })
     runner.run()
-} catch {
-    writeAll(2, "balancer: \(error.message)\n")
-    Notify.send(.status(error.message))
-    exit(error.exitCode)
 }

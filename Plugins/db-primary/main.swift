@@ -32,7 +32,7 @@ let appPrivileges = "SELECT, INSERT, UPDATE, DELETE, CREATE, ALTER, INDEX, DROP,
 /// Replication, plus what mariadb-dump needs to seed a new replica.
 let replicationPrivileges = "REPLICATION SLAVE, REPLICATION CLIENT, BINLOG MONITOR, SELECT, SHOW VIEW, TRIGGER, LOCK TABLES, EVENT, RELOAD"
 
-do {
+Plugin.run("db-primary") {
     let env = try PluginEnvironment()
     let options = try env.options(Options.self)
     let secrets = try Secrets()
@@ -93,11 +93,4 @@ do {
         status: { (try? MariaDBSetup.local(layout)).flatMap(MariaDBSetup.serverStatus) ?? "starting" })
     runner.statusInterval = .seconds(2)
     runner.run()
-} catch let error as PluginError {
-    writeAll(2, "db-primary: \(error.message)\n")
-    Notify.send(.status(error.message))
-    exit(error.exitCode)
-} catch {
-    writeAll(2, "db-primary: \(error)\n")
-    exit(PluginExit.temporary)
 }

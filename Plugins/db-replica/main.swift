@@ -120,7 +120,7 @@ final class Replica: @unchecked Sendable {
     }
 }
 
-do {
+Plugin.run("db-replica") {
     let env = try PluginEnvironment()
     let options = try env.options(Options.self)
     let password = try Secrets().value(MariaDBSetup.Secret.replicationPassword, create: false)
@@ -162,11 +162,4 @@ do {
     }, status: { replica.status() })
     runner.statusInterval = .seconds(2)
     runner.run()
-} catch let error as PluginError {
-    writeAll(2, "db-replica: \(error.message)\n")
-    Notify.send(.status(error.message))
-    exit(error.exitCode)
-} catch {
-    writeAll(2, "db-replica: \(error)\n")
-    exit(PluginExit.temporary)
 }

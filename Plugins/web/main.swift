@@ -26,7 +26,7 @@ final class GenerationBox: @unchecked Sendable {
     var value = ""
 }
 
-do {
+Plugin.run("web") {
     let env = try PluginEnvironment()
     let options = try env.options(Options.self)
     let port = try env.port("http")
@@ -66,11 +66,4 @@ do {
         },
         status: { "serving on \(env.address):\(port); \(apps.count) app instance(s): \(apps.joined(separator: " "))" })
     runner.run()
-} catch let error as PluginError {
-    writeAll(2, "web: \(error.message)\n")
-    Notify.send(.status(error.message))
-    exit(error.exitCode)
-} catch {
-    writeAll(2, "web: \(error)\n")
-    exit(PluginExit.temporary)
 }

@@ -1,4 +1,5 @@
 import CSystemd
+import RosterSystem
 import Glibc
 
 /// Messages to the supervisor (Roster, or systemd itself) over `NOTIFY_SOCKET`, through libsystemd's
@@ -77,4 +78,24 @@ public enum PluginExit {
     public static let permanent: Int32 = 100
     /// Temporary failure: the restart policy decides.
     public static let temporary: Int32 = 111
+}
+
+/// The frame of a plugin's `main`.
+public enum Plugin {
+    /// Runs `body` (which ends by running the daemon, or by exiting) and turns any error into the
+    /// contract's answer: the message on stderr and in `STATUS=`, and exit 100 for a
+    /// `PluginError.permanent` (configuration), 111 otherwise.
+    public static func run(_ name: String, _ body: () throws -> Never) -> Never {
+        do {
+            try body()
+        } catch let error as PluginError {
+            writeAll(2, "\(name): \(error.message)\n")
+            Notify.send(.status(error.message))
+            exit(error.exitCode)
+        } catch {
+            writeAll(2, "\(name): \(error)\n")
+            Notify.send(.status("\(error)"))
+            exit(PluginExit.temporary)
+        }
+    }
 }

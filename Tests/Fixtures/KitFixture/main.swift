@@ -9,7 +9,7 @@ struct Options: Decodable {
     var follows: String
 }
 
-do {
+Plugin.run("kit-fixture") {
     let env = try PluginEnvironment()
     let options = try env.options(Options.self)
     let port = try env.port("http")
@@ -53,10 +53,4 @@ do {
         prepare: { () throws(PluginError) in try config.install(try render(), check: check) },
         status: { "following \(following.count) \(options.follows) instance(s)" })
     runner.run()
-} catch let error as PluginError {
-    writeAll(2, "kit-fixture: \(error.message)\n")
-    exit(error.exitCode)
-} catch {
-    writeAll(2, "kit-fixture: \(error)\n")
-    exit(PluginExit.temporary)
 }
