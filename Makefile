@@ -4,7 +4,7 @@
 SWIFT ?= swift
 STACK ?= etc/roster.yaml
 # Debian packages the build, the tests and the shipped roles need.
-DEBS = systemd python3 jq libsystemd-dev libmariadb-dev haproxy mariadb-server mariadb-client mariadb-backup socat nginx-light curl
+DEBS = systemd python3 jq nftables iproute2 libsystemd-dev libmariadb-dev haproxy mariadb-server mariadb-client mariadb-backup socat nginx-light curl
 
 .PHONY: up test deps build bench bench-db bench-stack clean
 

@@ -39,6 +39,8 @@ let package = Package(
                           path: "Plugins/web", exclude: ["role.yaml"]),
         .executableTarget(name: "roster-balancer", dependencies: ["RosterRoles", "RosterKit", "RosterSystem"],
                           path: "Plugins/balancer", exclude: ["role.yaml"]),
+        .executableTarget(name: "roster-firewall-rules", dependencies: ["RosterRoles", "RosterKit", "RosterSystem"],
+                          path: "Plugins/firewall-rules", exclude: ["role.yaml"]),
         .executableTarget(name: "roster-db-replica", dependencies: ["RosterRoles", "RosterKit", "MariaDBClient", "RosterSystem"],
                           path: "Plugins/db-replica", exclude: ["role.yaml"]),
         .executableTarget(name: "roster", dependencies: [

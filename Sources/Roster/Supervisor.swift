@@ -121,9 +121,15 @@ public final class Supervisor {
         output.say("stack \(stack.name) stopped")
         publishPending = true
         flushDiscovery()
-        for connection in shutdownWaiters { connection.reply(Reply.ok("stack \(stack.name) stopped")) }
         RunRecord.release(path: runRecordPath)
         Files.remove(groupsRecordPath)
+        let environment = PluginCatalog.processEnvironment()
+        if environment["ROSTER_NETNS_CREATED"] == "1", let netns = environment["ROSTER_NETNS"] {
+            // The namespace was made for this stack by `up --netns`: nothing of it is left running.
+            output.say("removing network namespace \(netns)")
+            _ = system("ip netns delete \(netns)")
+        }
+        for connection in shutdownWaiters { connection.reply(Reply.ok("stack \(stack.name) stopped")) }
         return 0
     }
 

@@ -38,6 +38,9 @@ public enum Probe: Sendable, CustomStringConvertible {
         }
     }
 
+    /// The instance's own address (`ROSTER_ADDRESS`), if any.
+    static let ownAddress: String? = PluginEnvironment.current()["ROSTER_ADDRESS"]
+
     /// A connected TCP socket to an IPv4 `host:port`, or nil.
     static func connect(host: String, port: Int, timeout: Duration) -> Int32? {
         var address = sockaddr_in()
@@ -46,6 +49,16 @@ public enum Probe: Sendable, CustomStringConvertible {
         guard inet_pton(AF_INET, host, &address.sin_addr) == 1 else { return nil }
         let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue) | Int32(SOCK_NONBLOCK.rawValue), 0)
         guard fd >= 0 else { return nil }
+        // From the instance's own address when it probes itself: firewall rules see who it is.
+        if host == ownAddress, let own = ownAddress {
+            var local = sockaddr_in()
+            local.sin_family = sa_family_t(AF_INET)
+            if inet_pton(AF_INET, own, &local.sin_addr) == 1 {
+                _ = withUnsafePointer(to: &local) {
+                    $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
+                }
+            }
+        }
         let rc = withUnsafePointer(to: &address) {
             $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { Glibc.connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
         }

@@ -17,8 +17,12 @@ struct Up: ParsableCommand {
     @Flag(help: .hidden)
     var announceReady = false
 
+    @Option(help: "Run the whole stack inside this network namespace (created if missing, and then removed when the stack stops), so that firewall rules never touch the host's.")
+    var netns: String?
+
     func run() throws {
         let stack = try CLI.loadStack(stackOption.file)
+        if let netns, PluginCatalog.processEnvironment()["ROSTER_NETNS"] != netns { try enter(netns) }
         if detach { try runDetached(stack) }
         let supervisor: Supervisor
         do {
@@ -30,6 +34,28 @@ struct Up: ParsableCommand {
             CLI.error("roster: \(error)")
             throw ExitCode(1)
         }
+    }
+
+    /// Re-executes this command inside network namespace `name`, creating it (with lo up) if needed.
+    private func enter(_ name: String) throws -> Never {
+        guard !name.isEmpty, name.count <= 32, name.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "-" || $0 == "_") }) else {
+            CLI.error("--netns \"\(name)\": use letters, digits, - and _ (at most 32)")
+            throw ExitCode(2)
+        }
+        if !Files.exists("/run/netns/\(name)") {
+            guard system("ip netns add \(name) && ip -n \(name) link set lo up") == 0 else {
+                CLI.error("roster: cannot create network namespace \(name) (needs root and iproute2)")
+                throw ExitCode(1)
+            }
+            setenv("ROSTER_NETNS_CREATED", "1", 1)
+        }
+        setenv("ROSTER_NETNS", name, 1)
+        let arguments = ["ip", "netns", "exec", name, Files.currentExecutable(), "up", "-f", Files.absolute(stackOption.file)]
+            + (detach ? ["--detach"] : [])
+        let argv = arguments.map { strdup($0) } + [nil]
+        execvp("ip", argv)
+        CLI.error("roster: cannot run ip netns exec: \(String(cString: strerror(errno)))")
+        throw ExitCode(1)
     }
 
     /// Starts a copy of this command in a new session and waits for its "ready" line.

@@ -51,6 +51,7 @@ final class StackHarness {
             }
             if fields.count == 3 { killMarked(runID: String(fields[2]).trimmingCharacters(in: .whitespacesAndNewlines)) }
         }
+        if let netns, Files.exists("/run/netns/\(netns)") { _ = try? runTool("/usr/sbin/ip", ["netns", "delete", netns]) }
         try? FileManager.default.removeItem(atPath: directory)
     }
 
@@ -110,9 +111,13 @@ final class StackHarness {
                    err: String(decoding: errData, as: UTF8.self))
     }
 
-    /// `roster up --detach`, which must succeed.
-    func up() throws {
-        let result = try cli("up", "--detach")
+    /// The network namespace `up(netns:)` asked for, removed at the end if still there.
+    var netns: String?
+
+    /// `roster up --detach` (inside a network namespace of its own when `netns` is given), which must succeed.
+    func up(netns: String? = nil) throws {
+        self.netns = netns
+        let result = try netns.map { try cli("up", "--detach", "--netns", $0) } ?? cli("up", "--detach")
         guard result.code == 0 else { throw Failure(description: "roster up failed (\(result.code)): \(result.err)\(result.out)") }
     }
 
