@@ -120,6 +120,7 @@ public final class DaemonRunner {
         switch daemon.readiness {
         case .notify:
             // The daemon reports readiness itself; from here on we only watch it.
+            Notify.send(.status(status()))
             markReady(announce: false)
         case .probe:
             nextProbe = Clocks.monotonicNanoseconds()
@@ -256,6 +257,7 @@ public final class DaemonRunner {
             Notify.send(.ready, .status(status()))
             return
         }
+        if daemon.reloadReportsReady { Notify.send(.status(status())) }
         kill(pid, daemon.reloadSignal)
         log("configuration reloaded (\(Signals.name(daemon.reloadSignal)) to pid \(pid))")
         if daemon.reloadConfirmation != nil {
