@@ -43,14 +43,20 @@ defer {
     try? FileManager.default.removeItem(atPath: work)
 }
 
-// Cold start: fresh state directory (install both datadirs, start, seed the replica).
-var coldPrimary = 0.0, coldReplica = 0.0
-let coldTotal = timed {
-    precondition(cli("up", "--detach", "-f", stack) == 0)
-    coldPrimary = timed { cli("start", "db-primary", "-f", stack) }
-    coldReplica = timed { cli("start", "db-replica", "-f", stack) }
-    return 0
+/// `up`, then each role ready in turn: (total, primary after `up`, replica after the primary), in ms.
+func boot() -> (total: Double, primary: Double, replica: Double) {
+    var primary = 0.0, replica = 0.0
+    let total = timed {
+        precondition(cli("up", "--detach", "-f", stack) == 0)
+        primary = timed { cli("start", "db-primary", "-f", stack) }
+        replica = timed { cli("start", "db-replica", "-f", stack) }
+        return 0
+    }
+    return (total, primary, replica)
 }
+
+// Cold start: fresh state directory (install both datadirs, start, seed the replica).
+let (coldTotal, coldPrimary, coldReplica) = boot()
 
 let password = try String(contentsOfFile: work + "/.roster/secrets/db-app.password", encoding: .utf8)
 func connect(_ host: String) throws -> MariaDB {
@@ -92,13 +98,7 @@ let rows = counts.withLock { $0.reduce(0, +) } + lags.count
 
 // Warm start: the same state directory, everything already initialised and seeded.
 precondition(cli("down", "-f", stack) == 0)
-var warmPrimary = 0.0, warmReplica = 0.0
-let warmTotal = timed {
-    precondition(cli("up", "--detach", "-f", stack) == 0)
-    warmPrimary = timed { cli("start", "db-primary", "-f", stack) }
-    warmReplica = timed { cli("start", "db-replica", "-f", stack) }
-    return 0
-}
+let (warmTotal, warmPrimary, warmReplica) = boot()
 
 let version = (try? connect("127.77.0.1").value("SELECT VERSION()")) ?? "?"
 func ms(_ value: Double) -> String { String(format: "%.0f", value) }
