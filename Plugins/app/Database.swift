@@ -48,6 +48,7 @@ final class Database: Sendable {
     func follow(_ discovery: Discovery) {
         let endpoints = Endpoints(primary: discovery.roles[primaryRole]?.instances.first,
                                   replicas: discovery.ready(replicaRole))
+        // Dropped connections are handed out of the lock and closed here, as `stale` goes away.
         let stale: [MariaDB] = state.withLock { state in
             state.endpoints = endpoints
             let keep = Set(([endpoints.primary].compactMap { $0 } + endpoints.replicas).compactMap { $0.endpoint("sql") })
@@ -55,7 +56,7 @@ final class Database: Sendable {
             for key in state.idle.keys where !keep.contains(key) { dropped += state.idle.removeValue(forKey: key) ?? [] }
             return dropped
         }
-        _ = stale
+        withExtendedLifetime(stale) {}
     }
 
     /// Runs `body` on a primary connection.
@@ -98,14 +99,10 @@ final class Database: Sendable {
         for attempt in 0..<2 {
             let reused = state.withLock { $0.idle[key]?.popLast() }
             let connection: MariaDB
-            do {
-                if let reused { connection = reused } else {
-                    var quick = endpoint
-                    quick.timeout = 1
-                    connection = try MariaDB(quick)
-                }
-            } catch {
-                throw error
+            if let reused { connection = reused } else {
+                var quick = endpoint
+                quick.timeout = 1
+                connection = try MariaDB(quick)
             }
             do {
                 let result = try body(connection)

@@ -148,12 +148,3 @@ public final class MariaDB: @unchecked Sendable {
         MariaDBError(code: mysql_errno(handle), message: String(cString: mysql_error(handle)))
     }
 }
-
-/// SQL identifier quoting (`name` → `` `name` ``).
-public func sqlIdentifier(_ name: String) -> String { "`" + name.replacingOccurrences(of: "`", with: "``") + "`" }
-
-extension String {
-    func replacingOccurrences(of target: String, with replacement: String) -> String {
-        split(separator: Character(target), omittingEmptySubsequences: false).joined(separator: replacement)
-    }
-}

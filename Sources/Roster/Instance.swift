@@ -89,7 +89,7 @@ final class Instance {
         env.append("ROSTER_INDEX=\(index)")
         env.append("ROSTER_ADDRESS=\(address)")
         for port in role.ports {
-            let name = port.name.uppercased().replacingOccurrences(of: "-", with: "_")
+            let name = port.name.uppercased().replacing("-", with: "_")
             env.append("ROSTER_PORT_\(name)=\(port.number)")
         }
         env.append("ROSTER_DISCOVERY=\(stack.stateDir)/discovery.json")
@@ -107,11 +107,5 @@ final class Instance {
             id: id, role: role.name, index: index, phase: phase, pid: machine.mainPID, since: since,
             uptime: machine.mainPID != nil ? startedAt.map { now - $0 } : nil, restarts: machine.restarts,
             address: address, ports: role.ports, status: machine.statusText)
-    }
-}
-
-extension String {
-    func replacingOccurrences(of target: Character, with replacement: Character) -> String {
-        String(map { $0 == target ? replacement : $0 })
     }
 }

@@ -9,7 +9,7 @@ enum RunRecord {
     /// Claims the state directory for this run, after cleaning up what a crashed run left behind.
     static func claim(path: String, groups: String, runID: String, output: Output) throws(SystemError) {
         if let text = Files.read(path) {
-            let fields = text.split(separator: " ").map { String($0).trimmingWhitespaceAndNewlines() }
+            let fields = text.split(whereSeparator: \.isWhitespace).map(String.init)
             if fields.count == 3, let pid = Int32(fields[0]), let start = UInt64(fields[1]) {
                 if pid != getpid(), ProcessTable.isRunning(pid, startedAt: start) {
                     throw SystemError("state directory \(Files.parent(of: path)) is in use by a running supervisor (pid \(pid))", code: EBUSY)
@@ -52,13 +52,4 @@ enum RunRecord {
 
     /// Removes the record at a clean exit.
     static func release(path: String) { unlink(path) }
-}
-
-extension String {
-    func trimmingWhitespaceAndNewlines() -> String {
-        var s = Substring(self)
-        while let c = s.first, c.isWhitespace { s.removeFirst() }
-        while let c = s.last, c.isWhitespace { s.removeLast() }
-        return String(s)
-    }
 }

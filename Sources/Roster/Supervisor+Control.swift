@@ -163,11 +163,7 @@ extension Supervisor {
         switch verb {
         case "start":
             for slot in slots {
-                let instance = instances[slot]
-                instance.machine.hold(reason: "starting", now: now)
-                if instance.machine.phase == .failed || instance.machine.phase == .down {
-                    instance.machine.hold(reason: "starting", now: now)
-                }
+                instances[slot].machine.hold(reason: "starting", now: now)
             }
             startWhatMayStart(now: now)
             for slot in slots where !instances[slot].machine.isHeld {

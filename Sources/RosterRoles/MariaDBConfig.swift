@@ -109,21 +109,9 @@ public enum MariaDBAccounts {
 
     /// A SQL string literal (the values here are generated: hex passwords, addresses, names).
     public static func literal(_ text: String) -> String {
-        "'" + text.replacingAll("\\", with: "\\\\").replacingAll("'", with: "\\'") + "'"
+        "'" + text.replacing("\\", with: "\\\\").replacing("'", with: "\\'") + "'"
     }
 
     /// A SQL identifier.
-    public static func identifier(_ text: String) -> String { "`" + text.replacingAll("`", with: "``") + "`" }
-}
-
-extension String {
-    func replacingAll(_ target: String, with replacement: String) -> String {
-        var result = ""
-        var rest = Substring(self)
-        while let range = rest.firstRange(of: target) {
-            result += rest[..<range.lowerBound] + replacement
-            rest = rest[range.upperBound...]
-        }
-        return result + rest
-    }
+    public static func identifier(_ text: String) -> String { "`" + text.replacing("`", with: "``") + "`" }
 }

@@ -18,7 +18,7 @@ public enum NftablesRules {
     }
 
     /// The table's name for a stack.
-    public static func table(_ stack: String) -> String { "roster_" + stack.replacingAll("-", with: "_") }
+    public static func table(_ stack: String) -> String { "roster_" + stack.replacing("-", with: "_") }
 
     /// The ruleset text and the number of rules in it.
     public static func render(stack: String, discovery: Discovery, tiers: Tiers) -> (text: String, rules: Int) {

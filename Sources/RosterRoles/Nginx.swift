@@ -125,7 +125,7 @@ public enum HAProxyConfig {
     /// The file's text.
     public static func render(_ input: Input) -> String {
         let servers = input.webs.isEmpty ? ["server none 127.0.0.1:9 disabled"]
-            : input.webs.map { "server \($0.name.replacingAll("/", with: "-")) \($0.endpoint) check" }
+            : input.webs.map { "server \($0.name.replacing("/", with: "-")) \($0.endpoint) check" }
         return Render.header("balancer \(input.instance)") + """
             global
                 log stdout format raw local0 notice

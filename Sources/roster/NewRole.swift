@@ -168,7 +168,7 @@ enum Scaffold {
     }
 
     static func swift(_ name: String, rosterPackage: String) -> [(String, String, Bool)] {
-        let module = name.replacingOccurrences(of: "-", with: "_")
+        let module = name.replacing("-", with: "_")
         return [
             ("role.yaml", manifest(name, exec: "run.sh", extra: "start-timeout: 10m       # the first start builds the plugin\n"), false),
             ("run.sh", """
