@@ -5,6 +5,7 @@
 #include <stddef.h>
 #include <stdlib.h>
 #include <fcntl.h>
+#include <ftw.h>
 #include <pthread.h>
 #include <string.h>
 #include <unistd.h>
@@ -103,6 +104,7 @@ struct spawn_args {
     char *const *argv;
     char *const *envp;
     const char *cwd;
+    const struct shim_identity *identity;
     int pdeathsig, group_mode, has_output;
     pid_t parent;
     volatile int error;
@@ -132,6 +134,16 @@ static int spawn_child(void *raw) {
     }
     if (a->group_mode == 2 && setsid() < 0) { a->error = errno; _exit(127); }
     if (a->group_mode == 1 && setpgid(0, 0) != 0) { a->error = errno; _exit(127); }
+    /* Raw system calls, not glibc's setuid family: those broadcast the change to every thread of
+     * what glibc believes is this process, and with CLONE_VM that would be the supervisor's threads.
+     * The kernel clears PDEATHSIG when credentials change, so this comes before it is set. */
+    const struct shim_identity *id = a->identity;
+    if (id) {
+        if (syscall(SYS_setgroups, (size_t)id->group_count, id->groups) != 0) { a->error = errno; _exit(127); }
+        if (syscall(SYS_setresgid, id->gid, id->gid, id->gid) != 0) { a->error = errno; _exit(127); }
+        if (syscall(SYS_setresuid, id->uid, id->uid, id->uid) != 0) { a->error = errno; _exit(127); }
+        if (id->no_new_privileges && prctl(PR_SET_NO_NEW_PRIVS, 1UL, 0UL, 0UL, 0UL) != 0) { a->error = errno; _exit(127); }
+    }
     if (a->pdeathsig > 0) {
         if (prctl(PR_SET_PDEATHSIG, (unsigned long)a->pdeathsig, 0UL, 0UL, 0UL) != 0) { a->error = errno; _exit(127); }
         if (getppid() != a->parent) _exit(127);
@@ -151,10 +163,11 @@ static int spawn_child(void *raw) {
 }
 
 pid_t shim_spawn(const char *path, char *const argv[], char *const envp[],
-                 int out_fd, const char *cwd, int pdeathsig, int group_mode, int *error) {
+                 int out_fd, const char *cwd, int pdeathsig, int group_mode,
+                 const struct shim_identity *identity, int *error) {
     if (shim_spawn_init() != 0) { *error = errno; return -1; }
     struct spawn_args args = {
-        .path = path, .argv = argv, .envp = envp, .cwd = cwd, .pdeathsig = pdeathsig,
+        .path = path, .argv = argv, .envp = envp, .cwd = cwd, .identity = identity, .pdeathsig = pdeathsig,
         .group_mode = group_mode, .has_output = out_fd >= 0, .parent = getpid(), .error = 0,
     };
     /* The output pipe rides in the reserved low slot; without one, stdout/stderr stay as inherited. */
@@ -173,6 +186,22 @@ pid_t shim_spawn(const char *path, char *const argv[], char *const envp[],
     if (args.error != 0) { *error = args.error; return -1; }
     *error = 0;
     return pid;
+}
+
+/* nftw offers no context argument; the supervisor changes owners from its one thread. */
+static __thread uid_t chown_uid;
+static __thread gid_t chown_gid;
+
+static int chown_entry(const char *path, const struct stat *info, int type, struct FTW *where) {
+    (void)type; (void)where;
+    if (info->st_uid == chown_uid && info->st_gid == chown_gid) return 0;
+    return lchown(path, chown_uid, chown_gid) == 0 ? 0 : -1;
+}
+
+int shim_chown_tree(const char *path, uid_t uid, gid_t gid) {
+    chown_uid = uid;
+    chown_gid = gid;
+    return nftw(path, chown_entry, 32, FTW_PHYS | FTW_MOUNT);
 }
 
 int shim_wifexited(int status) { return WIFEXITED(status); }

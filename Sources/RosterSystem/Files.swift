@@ -1,3 +1,4 @@
+import CShims
 import Glibc
 
 /// Small file operations the runtime needs, with errors that name the path.
@@ -56,6 +57,20 @@ public enum Files {
             current += "/" + component
             if mkdir(current, mode) != 0 && errno != EEXIST { throw SystemError("mkdir \(current)") }
         }
+    }
+
+    /// Gives `path` and everything under it (symbolic links themselves, not their targets; one
+    /// filesystem) to `uid`:`gid`.
+    public static func changeOwner(_ path: String, uid: uid_t, gid: gid_t, recursive: Bool) throws(SystemError) {
+        let status = recursive ? shim_chown_tree(path, uid, gid) : lchown(path, uid, gid)
+        guard status == 0 else { throw SystemError("chown \(path)") }
+    }
+
+    /// The owner of `path` (not following a symbolic link) and its permission bits, or nil when it does not exist.
+    public static func owner(of path: String) -> (uid: uid_t, gid: gid_t, mode: mode_t)? {
+        var info = stat()
+        guard lstat(path, &info) == 0 else { return nil }
+        return (info.st_uid, info.st_gid, info.st_mode & 0o7777)
     }
 
     /// Removes a file; a missing file is not an error.

@@ -39,10 +39,11 @@ public final class NotifySocket {
         Glibc.close(fd)
     }
 
-    /// Every datagram waiting on the socket. File descriptors that arrive are closed at once
-    /// (`systemd-notify` waits for that), oversized or truncated datagrams are dropped.
-    public func receiveAll() -> [Received] {
-        var result: [Received] = []
+    /// The next datagram waiting on the socket, or nil when there is none. File descriptors that
+    /// arrive are closed at once (`systemd-notify` waits for that, and exits), oversized or truncated
+    /// datagrams are dropped. Handle each message before receiving the next: the barrier that
+    /// follows a message releases its sender, which must still exist to be authenticated.
+    public func receive() -> Received? {
         var buffer = [CChar](repeating: 0, count: NotifySocket.maxSize + 1)
         while true {
             var pid: pid_t = 0, uid: uid_t = 0, gid: gid_t = 0
@@ -51,16 +52,20 @@ public final class NotifySocket {
             }
             switch n {
             case -1 where errno == EINTR: continue
-            case -1: return result
-            case -2: result.append(.dropped("message over \(NotifySocket.maxSize) bytes or truncated"))
-            case -3: result.append(.dropped("message without sender credentials"))
+            case -1: return nil
+            case -2: return .dropped("message over \(NotifySocket.maxSize) bytes or truncated")
+            case -3: return .dropped("message without sender credentials")
             default:
-                if n > NotifySocket.maxSize {
-                    result.append(.dropped("message over \(NotifySocket.maxSize) bytes"))
-                } else {
-                    result.append(.message(buffer[0..<n].map { UInt8(bitPattern: $0) }, pid: pid, uid: uid))
-                }
+                if n > NotifySocket.maxSize { return .dropped("message over \(NotifySocket.maxSize) bytes") }
+                return .message(buffer[0..<n].map { UInt8(bitPattern: $0) }, pid: pid, uid: uid)
             }
         }
+    }
+
+    /// Every datagram waiting on the socket (see `receive()`).
+    public func receiveAll() -> [Received] {
+        var result: [Received] = []
+        while let received = receive() { result.append(received) }
+        return result
     }
 }

@@ -5,7 +5,9 @@ import Synchronization
 /// Starts processes the way a supervisor must: `clone`+`execve` from the loop's thread with the child
 /// in its own process group (by default), default signal dispositions, an empty signal mask,
 /// `PR_SET_PDEATHSIG=SIGKILL` (so it dies with the supervisor, even by SIGKILL), stdin from
-/// /dev/null, stdout+stderr into `output`, and no other inherited descriptor.
+/// /dev/null, stdout+stderr into `output`, and no other inherited descriptor; optionally as another
+/// user (groups, gid and uid switched in the child, before PDEATHSIG is set, since a change of
+/// credentials clears it).
 ///
 /// PDEATHSIG follows the spawning *thread*: call this only from a thread that lives as long as the
 /// supervisor (the main thread, which runs the event loop).
@@ -26,6 +28,10 @@ public enum Spawner {
         public var parentDeathSignal: Int32 = 9
         /// Which process group the child joins.
         public var group: Group = .new
+        /// The account to run as (its groups, gid and uid); nil keeps the caller's.
+        public var user: Account?
+        /// With `user`: set `PR_SET_NO_NEW_PRIVS`, so set-user-ID programs cannot raise the child back.
+        public var noNewPrivileges = false
 
         /// Process-group placement of a child.
         public enum Group: Int32, Sendable {
@@ -71,10 +77,20 @@ public enum Spawner {
             envp.forEach { free($0) }
         }
         var error: Int32 = 0
+        let groups = request.user?.groups ?? []
         let pid = argv.withUnsafeBufferPointer { argvBuffer in
             envp.withUnsafeBufferPointer { envBuffer in
-                shim_spawn(request.path, argvBuffer.baseAddress, envBuffer.baseAddress, request.output,
-                           request.directory, request.parentDeathSignal, request.group.rawValue, &error)
+                groups.withUnsafeBufferPointer { groupBuffer in
+                    let spawn = { (identity: UnsafePointer<shim_identity>?) in
+                        shim_spawn(request.path, argvBuffer.baseAddress, envBuffer.baseAddress, request.output,
+                                   request.directory, request.parentDeathSignal, request.group.rawValue, identity, &error)
+                    }
+                    guard let user = request.user else { return spawn(nil) }
+                    var identity = shim_identity(uid: user.uid, gid: user.gid, groups: groupBuffer.baseAddress,
+                                                 group_count: Int32(groupBuffer.count),
+                                                 no_new_privileges: request.noNewPrivileges ? 1 : 0)
+                    return spawn(&identity)
+                }
             }
         }
         guard pid > 0 else { throw SystemError("spawn \(request.path)", code: error) }

@@ -31,12 +31,29 @@ int64_t shim_monotonic_ns(void);
 /// Prepares spawning (a reserved low descriptor and the child's stack); called by shim_spawn too.
 int shim_spawn_init(void);
 
+/// Who a spawned process runs as: set in the child before anything else of it runs.
+struct shim_identity {
+    uid_t uid;
+    gid_t gid;
+    /// Supplementary groups (group_count entries; none when 0).
+    const gid_t *groups;
+    int group_count;
+    /// Sets PR_SET_NO_NEW_PRIVS: set-user-ID programs and file capabilities grant nothing.
+    int no_new_privileges;
+};
+
 /// Start a process: default signal dispositions, empty mask, PDEATHSIG (when > 0), stdin from
 /// /dev/null, stdout and stderr to out_fd (or inherited when -1), every other fd closed, cwd changed.
 /// group_mode: 0 = stay in the caller's process group, 1 = a new process group, 2 = a new session.
+/// identity: the user, groups and privilege limit to switch to (NULL keeps the caller's).
 /// Returns the pid, or -1 with *error set to the errno of the failed step (exec included).
 pid_t shim_spawn(const char *path, char *const argv[], char *const envp[],
-                 int out_fd, const char *cwd, int pdeathsig, int group_mode, int *error);
+                 int out_fd, const char *cwd, int pdeathsig, int group_mode,
+                 const struct shim_identity *identity, int *error);
+
+/// Gives every file under `path` (itself included, symbolic links not followed, one filesystem)
+/// to uid:gid. Returns 0, or -1 with errno.
+int shim_chown_tree(const char *path, uid_t uid, gid_t gid);
 
 /// Decode a wait status.
 int shim_wifexited(int status);
