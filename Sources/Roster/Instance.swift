@@ -12,6 +12,8 @@ final class Instance {
     let id: String
     let address: String
     let stateDirectory: String
+    /// The account the instance runs as; nil runs it as the supervisor's own user.
+    let account: Account?
     var machine: InstanceMachine
     let notify: NotifySocket
     /// Read end of the output pipe (the supervisor keeps the write end, so it never reads EOF).
@@ -38,18 +40,19 @@ final class Instance {
     /// This instance's object in discovery.json, kept until its phase or pid changes.
     var discoveryJSON: String?
 
-    init(role: RoleSpec, index: Int, slot: Int, stack: Stack, runID: String, now: Instant) throws(SystemError) {
+    init(role: RoleSpec, index: Int, slot: Int, stack: Stack, account: Account?, runID: String, now: Instant) throws(SystemError) {
         self.role = role
         self.index = index
         self.slot = slot
         id = "\(role.name)/\(index)"
         address = AddressPlan.address(roleIndex: role.index, instance: index)
-        stateDirectory = "\(stack.stateDir)/instances/\(role.name)/\(index)"
+        stateDirectory = "\(StateDirectory.roleDirectory(stack, role.name))/\(index)"
+        self.account = account
         machine = InstanceMachine(lifecycle: role.lifecycle, now: now)
         // Named by slot, which is never reused (an instance removed by `scale` keeps its slot).
         notify = try NotifySocket(address: "@roster/\(runID)/\(slot)")
         (outputRead, outputWrite) = try Pipe.make("\(role.name)/\(index)")
-        try Files.makeDirectories(stateDirectory, mode: 0o700)
+        try StateDirectory.prepareInstance(stateDirectory, account: account)
         logPath = "\(stack.stateDir)/logs/\(role.name).\(index).log"
         since = Clocks.wall()
         publishedPhase = machine.phase
@@ -74,11 +77,16 @@ final class Instance {
         close(outputWrite)
     }
 
-    /// The environment of DESIGN §2 on top of the supervisor's own.
+    /// The environment of DESIGN §2 on top of the supervisor's own; an instance that runs as
+    /// another account gets that account's `HOME`, `USER`, `LOGNAME` and `SHELL`, as systemd's `User=` does.
     func environment(stack: Stack, base: [String], runID: String) -> [String] {
+        let personal = ["HOME=", "USER=", "LOGNAME=", "SHELL=", "MAIL=", "XDG_RUNTIME_DIR="]
         var env = base.filter { entry in
             !entry.hasPrefix("NOTIFY_SOCKET=") && !entry.hasPrefix("WATCHDOG_") && !entry.hasPrefix("ROSTER_")
-                && !entry.hasPrefix("LISTEN_")
+                && !entry.hasPrefix("LISTEN_") && !(account != nil && personal.contains { entry.hasPrefix($0) })
+        }
+        if let account {
+            env += ["HOME=\(account.home)", "USER=\(account.name)", "LOGNAME=\(account.name)", "SHELL=\(account.shell)"]
         }
         env.append("NOTIFY_SOCKET=\(notify.address)")
         if machine.watchdogInterval > .zero { env.append("WATCHDOG_USEC=\(machine.watchdogInterval.microseconds)") }

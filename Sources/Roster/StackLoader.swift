@@ -1,5 +1,6 @@
 import RosterCore
 import RosterSystem
+import Glibc
 
 /// Reads a stack file and its plugins' manifests from disk and resolves them into a `Stack`.
 public enum StackLoader {
@@ -8,10 +9,14 @@ public enum StackLoader {
         public var stack: Stack?
         public var diagnostics: Diagnostics
         public var catalog: PluginCatalog?
+        /// Who each role runs as (set with `stack`).
+        public var accounts = RoleAccounts()
     }
 
     /// Loads `path` (as the user wrote it; messages use that spelling).
-    public static func load(_ path: String, environment: [String: String] = PluginCatalog.processEnvironment()) -> Loaded {
+    /// `euid` decides whether roles switch users (see `RoleAccounts`).
+    public static func load(_ path: String, environment: [String: String] = PluginCatalog.processEnvironment(),
+                            euid: uid_t = geteuid()) -> Loaded {
         var diagnostics = Diagnostics()
         guard let text = Files.read(path) else {
             diagnostics.errors.append(ConfigError(file: path, line: nil, "cannot read the stack file (does it exist?)"))
@@ -39,8 +44,12 @@ public enum StackLoader {
             file: file, stateDir: stateDir, absolutePath: absolute,
             manifests: manifests, searched: catalog.searchPath,
             locateExecutable: { PluginCatalog.locate($0, environment: environment) })
-        let resolved = resolveDiagnostics
-        diagnostics.merge(resolved)
-        return Loaded(stack: diagnostics.errors.isEmpty ? stack : nil, diagnostics: diagnostics, catalog: catalog)
+        diagnostics.merge(resolveDiagnostics)
+        var accounts = RoleAccounts()
+        if let stack, diagnostics.errors.isEmpty {
+            accounts = RoleAccounts.resolve(stack, stackFile: path, euid: euid, diagnostics: &diagnostics)
+        }
+        return Loaded(stack: diagnostics.errors.isEmpty ? stack : nil, diagnostics: diagnostics, catalog: catalog,
+                      accounts: accounts)
     }
 }

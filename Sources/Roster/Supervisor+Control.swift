@@ -118,7 +118,8 @@ extension Supervisor {
             var added: [Int] = []
             for index in members.count..<count {
                 do {
-                    let instance = try Instance(role: role, index: index, slot: instances.count, stack: stack, runID: runID, now: now)
+                    let instance = try Instance(role: role, index: index, slot: instances.count, stack: stack,
+                                                account: accounts.byRole[role.name], runID: runID, now: now)
                     try loop.add(instance.notify.fd, token: token(.notify, instance.slot))
                     try loop.add(instance.outputRead, token: token(.output, instance.slot))
                     instances.append(instance)

@@ -5,7 +5,8 @@ import Glibc
 extension Supervisor {
     /// Reads every pending notify datagram of `instance`, authenticates it and feeds the machine.
     func handleNotify(_ instance: Instance, now: Instant) {
-        for received in instance.notify.receiveAll() {
+        // One at a time: a message is authenticated before the barrier after it is received.
+        while let received = instance.notify.receive() {
             switch received {
             case .dropped(let reason):
                 output.say("\(instance.id): notify message dropped: \(reason)")

@@ -24,6 +24,8 @@ public final class Supervisor {
     enum TokenKind: UInt64 { case signal = 1, listener, connection, notify, output }
 
     let stack: Stack
+    /// Who each role runs as.
+    let accounts: RoleAccounts
     let options: Options
     let runID: String
     let loop: EventLoop
@@ -57,8 +59,9 @@ public final class Supervisor {
 
     /// Prepares the supervisor: blocks the signals it handles (call before any thread starts),
     /// cleans up after a crashed run, and creates every instance's sockets and directories.
-    public init(stack: Stack, options: Options) throws(SystemError) {
+    public init(stack: Stack, accounts: RoleAccounts = RoleAccounts(), options: Options) throws(SystemError) {
         self.stack = stack
+        self.accounts = accounts
         self.options = options
         signal(SIGPIPE, SIG_IGN)
         try Spawner.prepare()
@@ -66,8 +69,7 @@ public final class Supervisor {
         loop = try EventLoop()
         var generator = SystemRandomNumberGenerator()
         runID = String(generator.next(), radix: 16)
-        try Files.makeDirectories(stack.stateDir + "/logs", mode: 0o700)
-        try Files.makeDirectories(stack.stateDir + "/secrets", mode: 0o700)
+        try StateDirectory.prepare(stack, accounts: accounts)
         let width = stack.roles.map { $0.name.count + 1 + String(max(0, $0.instances - 1)).count }.max() ?? 6
         output = Output(logPath: stack.stateDir + "/logs/roster.log", foreground: options.foreground, width: max(6, width))
         baseEnvironment = Spawner.inheritedEnvironment()
@@ -78,7 +80,8 @@ public final class Supervisor {
         let now = Clocks.now()
         for role in stack.roles {
             for index in 0..<role.instances {
-                let instance = try Instance(role: role, index: index, slot: instances.count, stack: stack, runID: runID, now: now)
+                let instance = try Instance(role: role, index: index, slot: instances.count, stack: stack,
+                                            account: accounts.byRole[role.name], runID: runID, now: now)
                 instances.append(instance)
                 byRole[role.name, default: []].append(instance)
             }
@@ -235,6 +238,8 @@ public final class Supervisor {
             environment: instance.environment(stack: stack, base: baseEnvironment, runID: runID),
             directory: instance.stateDirectory, output: instance.outputWrite)
         request.parentDeathSignal = SIGKILL
+        request.user = instance.account
+        request.noNewPrivileges = instance.account != nil
         do {
             let pid = try Spawner.spawn(request)
             instance.processGroup = pid

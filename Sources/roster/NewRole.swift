@@ -87,6 +87,7 @@ enum Scaffold {
             here=$(cd "$(dirname "$0")" && pwd)
             roster=${ROSTER:-\(roster)}
             work=$(mktemp -d)
+            chmod 755 "$work"   # run as root, Roster runs roles as the user roster (docs/security.md)
             trap '"$roster" down -f "$work/roster.yaml" >/dev/null 2>&1; rm -rf "$work"' EXIT
             printf 'stack: test-\(name)\\nroles:\\n  \(name): {instances: 2}\\n' > "$work/roster.yaml"
             export ROSTER_PLUGIN_PATH="$(dirname "$here")${ROSTER_PLUGIN_PATH:+:$ROSTER_PLUGIN_PATH}"

@@ -12,8 +12,8 @@ enum CLI {
     /// Prints to stdout.
     static func say(_ text: String) { writeAll(1, text + "\n") }
 
-    /// Loads and validates the stack; prints every diagnostic; exits 2 on errors.
-    static func loadStack(_ path: String) throws -> Stack {
+    /// Loads and validates the stack and who its roles run as; prints every diagnostic; exits 2 on errors.
+    static func loadStack(_ path: String) throws -> (stack: Stack, accounts: RoleAccounts) {
         let loaded = StackLoader.load(path)
         for warning in loaded.diagnostics.warnings { error("warning: \(warning)") }
         for problem in loaded.diagnostics.errors { error(problem.description) }
@@ -22,7 +22,7 @@ enum CLI {
             error("\(count) error\(count == 1 ? "" : "s"); nothing was started")
             throw ExitCode(2)
         }
-        return stack
+        return (stack, loaded.accounts)
     }
 
     /// The control socket of the stack in `path`, read from the stack file alone (no plugin lookup).

@@ -21,12 +21,12 @@ struct Up: ParsableCommand {
     var netns: String?
 
     func run() throws {
-        let stack = try CLI.loadStack(stackOption.file)
+        let (stack, accounts) = try CLI.loadStack(stackOption.file)
         if let netns, PluginCatalog.processEnvironment()["ROSTER_NETNS"] != netns { try enter(netns) }
         if detach { try runDetached(stack) }
         let supervisor: Supervisor
         do {
-            supervisor = try Supervisor(stack: stack, options: .init(
+            supervisor = try Supervisor(stack: stack, accounts: accounts, options: .init(
                 foreground: !announceReady, readyLine: announceReady ? "ready \(getpid())" : nil))
             let code = try supervisor.run()
             if code != 0 { throw ExitCode(code) }
@@ -121,9 +121,16 @@ struct Validate: ParsableCommand {
     @OptionGroup var stackOption: StackOption
 
     func run() throws {
-        let stack = try CLI.loadStack(stackOption.file)
+        let (stack, accounts) = try CLI.loadStack(stackOption.file)
         let count = stack.roles.reduce(0) { $0 + $1.instances }
         CLI.say("\(stackOption.file): ok (stack \(stack.name): \(stack.roles.count) roles, \(count) instances; start order \(stack.graph.startOrder().joined(separator: " → ")))")
+        let me = Account.current()?.name ?? String(geteuid())
+        var users: [(user: String, roles: [String])] = []
+        for role in stack.roles {
+            let user = accounts.byRole[role.name]?.name ?? me
+            if let index = users.firstIndex(where: { $0.user == user }) { users[index].roles.append(role.name) } else { users.append((user, [role.name])) }
+        }
+        CLI.say("roles run as " + users.map { "\($0.user) (\($0.roles.joined(separator: ", ")))" }.joined(separator: ", "))
     }
 }
 

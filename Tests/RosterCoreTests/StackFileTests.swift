@@ -146,7 +146,7 @@ import RosterCore
     @Test("An unknown top-level key is an error at its line, listing the allowed keys")
     func unknownTopLevelKey() throws {
         let error = try onlyError("stack: s\ncolour: blue\nroles: {}\n")
-        #expect(error == ConfigError(file: path, line: 2, "unknown key \"colour\" (allowed: stack, domain, state-dir, roles)"))
+        #expect(error == ConfigError(file: path, line: 2, "unknown key \"colour\" (allowed: stack, domain, state-dir, user, roles)"))
     }
 
     @Test("An unknown key in a role is an error at its line")
@@ -268,5 +268,22 @@ import RosterCore
     func everyProblemIsReported() {
         let (_, errors) = parse("stack: s\nflavour: x\nroles:\n  app:\n    restart: sometimes\n    instances: many\n")
         #expect(errors.map(\.line) == [2, 5, 6])
+    }
+
+    @Test("user is read at the top and per role, with the file and line that set it")
+    func userSettings() throws {
+        let (file, errors) = parse("stack: s\nuser: svc\nroles:\n  app:\n    user: www-data\n  db: {user: 999}\n")
+        #expect(errors == [])
+        #expect(file?.user == UserSetting(name: "svc", file: path, line: 2))
+        #expect(file?.roles.first?.tunables.user == UserSetting(name: "www-data", file: path, line: 5))
+        #expect(file?.roles.last?.tunables.user?.name == "999", "a numeric uid is a user too")
+    }
+
+    @Test("A user that cannot be a name is an error at its line")
+    func badUserName() throws {
+        let error = try onlyError("stack: s\nroles:\n  app:\n    user: \"-rf\"\n")
+        #expect(error.line == 4)
+        #expect(error.message.hasPrefix("role \"app\": user \"-rf\": expected a user name"))
+        #expect(try onlyError("stack: s\nuser: [a, b]\nroles: {}\n").line == 2)
     }
 }

@@ -134,4 +134,18 @@ import RosterCore
         let (stack, _) = resolve(file, [try manifest("app")])
         #expect(stack?.role("app")?.optionsJSON == "{\"greeting\":\"hi\"}")
     }
+
+    @Test("user: the stack file's role entry wins over the manifest; the top-level user is kept for the rest")
+    func userPrecedence() throws {
+        let file = try stackFile("stack: s\nuser: svc\nroles:\n  fw: {}\n  web: {user: www-data}\n  app: {}\n")
+        let (stack, diagnostics) = resolve(file, [try manifest("fw", "user: root\n"), try manifest("web", "user: nginx\n"),
+                                                  try manifest("app")])
+        #expect(diagnostics.errors == [])
+        let resolved = try #require(stack)
+        #expect(resolved.role("fw")?.user?.name == "root")
+        #expect(resolved.role("fw")?.user?.file == "roles.d/fw/role.yaml")
+        #expect(resolved.role("web")?.user?.name == "www-data")
+        #expect(resolved.role("app")?.user == nil, "no setting of its own: the stack's user applies")
+        #expect(resolved.user?.name == "svc")
+    }
 }

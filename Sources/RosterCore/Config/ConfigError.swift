@@ -31,11 +31,13 @@ public struct Diagnostics: Sendable {
     /// No diagnostics yet.
     public init() {}
 
-    mutating func error(_ file: String, _ line: Int?, _ message: String) {
+    /// Adds an error about `file` (at `line`, when known).
+    public mutating func error(_ file: String, _ line: Int?, _ message: String) {
         errors.append(ConfigError(file: file, line: line, message))
     }
 
-    mutating func warning(_ file: String, _ line: Int?, _ message: String) {
+    /// Adds a warning about `file` (at `line`, when known).
+    public mutating func warning(_ file: String, _ line: Int?, _ message: String) {
         warnings.append(ConfigError(file: file, line: line, message))
     }
 

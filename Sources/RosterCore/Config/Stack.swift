@@ -50,6 +50,8 @@ public struct RoleSpec: Equatable, Sendable {
     public var optionsJSON: String
     public var lifecycle: Lifecycle
     public var notifyAccess: NotifyAccess
+    /// The account named by the stack file's role entry or the manifest; nil leaves it to the stack.
+    public var user: UserSetting?
     /// Named ports, sorted by name.
     public var ports: [Port]
 
@@ -70,6 +72,8 @@ public struct Stack: Equatable, Sendable {
     public var stateDir: String
     /// Roles in stack-file order.
     public var roles: [RoleSpec]
+    /// The stack file's `user`: the account of roles that name none, and the owner of the secrets.
+    public var user: UserSetting?
 
     /// The role called `name`.
     public func role(_ name: String) -> RoleSpec? { roles.first { $0.name == name } }
@@ -121,10 +125,10 @@ public enum StackResolver {
                 name: request.name, index: index, instances: request.instances, executable: executable,
                 args: manifest.args, manifestPath: manifest.path, after: manifest.after,
                 watches: manifest.watches.filter { names.contains($0) }, optionsJSON: request.optionsJSON,
-                lifecycle: lifecycle, notifyAccess: tunables.notifyAccess ?? .main,
+                lifecycle: lifecycle, notifyAccess: tunables.notifyAccess ?? .main, user: tunables.user,
                 ports: tunables.ports.map { RoleSpec.Port(name: $0.key, number: $0.value) }.sorted { $0.name < $1.name }))
         }
-        let stack = Stack(name: file.stack, domain: file.domain, file: absolutePath, stateDir: stateDir, roles: roles)
+        let stack = Stack(name: file.stack, domain: file.domain, file: absolutePath, stateDir: stateDir, roles: roles, user: file.user)
         if let cycle = stack.graph.cycle() {
             let line = file.roles.first { $0.name == cycle[0] }?.line
             diagnostics.error(file.path, line, "dependency cycle through \"after\": \(cycle.joined(separator: " → "))")

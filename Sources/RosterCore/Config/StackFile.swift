@@ -24,10 +24,12 @@ public struct StackFile: Equatable, Sendable {
     public var stateDir: String
     /// The roles, in file order.
     public var roles: [RoleRequest]
+    /// `user`: the account roles run as unless their manifest or entry names another.
+    public var user: UserSetting?
     /// The file's path, as given.
     public var path: String
 
-    static let keys = ["stack", "domain", "state-dir", "roles"]
+    static let keys = ["stack", "domain", "state-dir", "user", "roles"]
     static let roleKeys = ["instances", "options"] + Tunables.keys
 
     /// Parses a stack file. Returns nil only when the file is not a YAML mapping at all; otherwise
@@ -37,7 +39,7 @@ public struct StackFile: Equatable, Sendable {
         guard let root = reader.root(text), let entries = reader.mapping(root, "stack file") else {
             return (nil, reader.diagnostics)
         }
-        var file = StackFile(stack: "", domain: nil, stateDir: ".roster", roles: [], path: path)
+        var file = StackFile(stack: "", domain: nil, stateDir: ".roster", roles: [], user: nil, path: path)
         var sawRoles = false
         for entry in entries {
             switch entry.key {
@@ -52,6 +54,7 @@ public struct StackFile: Equatable, Sendable {
                 }
             case "domain": file.domain = reader.string(entry.value, "domain")
             case "state-dir": file.stateDir = reader.string(entry.value, "state-dir") ?? file.stateDir
+            case "user": file.user = reader.user(entry.value, "user")
             case "roles":
                 sawRoles = true
                 if case .scalar = entry.value, entry.value.tag.rawValue == Tag.Name.null.rawValue { continue }

@@ -6,6 +6,33 @@ public enum NotifyAccess: String, Sendable, CaseIterable {
     case all
 }
 
+/// `user`: the account a role's instances run as, and where that was said (for messages).
+public struct UserSetting: Equatable, Sendable {
+    /// A user name from the passwd database (or a numeric uid).
+    public var name: String
+    /// The file that set it.
+    public var file: String
+    /// The line of the setting, when known.
+    public var line: Int?
+
+    /// A setting of `name` made in `file` at `line`.
+    public init(name: String, file: String, line: Int?) {
+        self.name = name
+        self.file = file
+        self.line = line
+    }
+
+    /// The account roles run as when Roster runs as root and nothing names one.
+    public static let defaultName = "roster"
+
+    /// True when `text` can be a user name: letters, digits, `_`, `-` and `.`, not starting with `-`,
+    /// at most 32 characters (what `useradd` accepts), or a number.
+    public static func isValid(_ text: String) -> Bool {
+        guard let first = text.first, first != "-", text.count <= 32 else { return false }
+        return text.allSatisfy { $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "_" || $0 == "-" || $0 == ".") }
+    }
+}
+
 /// The manifest keys a stack file may override per role. Nil means "not set here".
 public struct Tunables: Equatable, Sendable {
     public var restart: RestartPolicy?
@@ -19,6 +46,8 @@ public struct Tunables: Equatable, Sendable {
     public var reloadSignal: Int32?
     public var watchdog: Duration?
     public var notifyAccess: NotifyAccess?
+    /// The account to run as (only applied when Roster runs as root).
+    public var user: UserSetting?
     /// Named ports; a stack file's ports merge into the manifest's by name.
     public var ports: [String: Int] = [:]
 
@@ -28,7 +57,7 @@ public struct Tunables: Equatable, Sendable {
     /// The keys this type reads, for "unknown key" messages.
     static let keys = ["restart", "restart-sec", "restart-max-sec", "start-limit-burst", "start-limit-interval",
                        "start-timeout", "stop-timeout", "stop-signal", "reload-signal", "watchdog",
-                       "notify-access", "ports"]
+                       "notify-access", "user", "ports"]
 
     /// Reads one key into `self`; returns false when `key` is not a tunable.
     mutating func read(key: String, value: Node, context: String, reader: inout YAMLReader) -> Bool {
@@ -61,6 +90,8 @@ public struct Tunables: Equatable, Sendable {
                 reader.diagnostics.error(reader.file, value.mark?.line,
                     "\(context): notify-access \"\(text)\" is not one of main, all")
             }
+        case "user":
+            user = reader.user(value, what)
         case "ports":
             guard let entries = reader.mapping(value, "\(context): ports") else { return true }
             for entry in entries {
@@ -93,6 +124,7 @@ public struct Tunables: Equatable, Sendable {
         result.reloadSignal = override.reloadSignal ?? reloadSignal
         result.watchdog = override.watchdog ?? watchdog
         result.notifyAccess = override.notifyAccess ?? notifyAccess
+        result.user = override.user ?? user
         result.ports.merge(override.ports) { _, new in new }
         return result
     }

@@ -148,4 +148,15 @@ struct YAMLReader {
             }
         }
     }
+
+    /// A `user` value: a user name or a numeric uid, with where it was set.
+    mutating func user(_ node: Node, _ what: String) -> UserSetting? {
+        guard let text = string(node, what) else { return nil }
+        guard UserSetting.isValid(text) else {
+            diagnostics.error(file, node.mark?.line,
+                "\(what) \"\(text)\": expected a user name (letters, digits, _, - and ., not starting with -) or a uid")
+            return nil
+        }
+        return UserSetting(name: text, file: file, line: node.mark?.line)
+    }
 }
