@@ -17,6 +17,11 @@ deps:
 	@# The schema test validates with Python's jsonschema, from whichever python3 is first on PATH.
 	@python3 -c 'import jsonschema' 2>/dev/null || python3 -m pip install -q jsonschema rfc3339-validator 2>/dev/null || \
 	  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq python3-jsonschema
+	@# Run as root, Roster runs its roles as this system user (docs/security.md).
+	@if [ "$$(id -u)" = 0 ] && ! id -u roster >/dev/null 2>&1; then \
+	  echo "creating the system user roster"; \
+	  useradd --system --user-group --home-dir /nonexistent --no-create-home --shell /usr/sbin/nologin roster; \
+	fi
 
 build: deps
 	$(SWIFT) build

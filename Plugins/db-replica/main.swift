@@ -62,14 +62,19 @@ final class Replica: @unchecked Sendable {
     func seed() throws(PluginError) {
         Notify.send(.status("seeding from \(primary.id)"), .extendTimeout(.seconds(300)))
         writeAll(2, "db-replica: seeding from \(primary.id) (\(primary.address):\(primaryPort))\n")
+        // The dump brings the primary's grant tables; the local account goes back in after them.
+        let local = MariaDBSetup.localUserStatements().map { $0 + ";" }.joined(separator: " ")
         let script = """
             set -o pipefail
-            MYSQL_PWD="$ROSTER_REPL_PASSWORD" mariadb-dump -h "$ROSTER_ADDRESS" -P \(relayPort) -u repl --protocol=tcp \\
-              --all-databases --single-transaction --gtid --master-data=1 --routines --events --triggers --flush-privileges \\
-            | mariadb --defaults-file=\(layout.config) -uroot --init-command="SET SESSION sql_log_bin=0"
+            { MYSQL_PWD="$ROSTER_REPL_PASSWORD" mariadb-dump -h "$ROSTER_ADDRESS" -P \(relayPort) -u repl --protocol=tcp \\
+                --all-databases --single-transaction --gtid --master-data=1 --routines --events --triggers --flush-privileges \\
+              && echo "$ROSTER_LOCAL_USER_SQL"; } \\
+            | mariadb --defaults-file=\(layout.config) -u "$ROSTER_LOCAL_USER" --init-command="SET SESSION sql_log_bin=0"
             """
         var environment = PluginEnvironment.current()
         environment["ROSTER_REPL_PASSWORD"] = password
+        environment["ROSTER_LOCAL_USER"] = MariaDBSetup.localUser
+        environment["ROSTER_LOCAL_USER_SQL"] = local
         let result = try Command.run(["bash", "-c", script], environment: environment.map { "\($0.key)=\($0.value)" },
                                      timeout: .seconds(600))
         guard result.status == 0 else {
@@ -142,8 +147,13 @@ Plugin.run("db-replica") {
         _ = try Command.run(["rm", "-rf", layout.data])
     }
     _ = try MariaDBSetup.installIfNeeded(layout)
+    do {
+        try Files.writeAtomically(layout.initFile, MariaDBSetup.localUserStatements().joined(separator: ";\n") + ";\n", mode: 0o600)
+    } catch {
+        throw PluginError.temporary("\(error)")
+    }
 
-    var daemon = Daemon(arguments: ["mariadbd", "--defaults-file=\(layout.config)"],
+    var daemon = Daemon(arguments: ["mariadbd", "--defaults-file=\(layout.config)", "--init-file=\(layout.initFile)"],
                         readiness: .probe(.custom("replication caught up") { replica.caughtUp() }),
                         stopSignal: SIGTERM, reloadSignal: SIGHUP,
                         health: .custom("SELECT 1 on \(layout.socket)") { (try? MariaDBSetup.local(layout).value("SELECT 1")) == "1" })

@@ -39,7 +39,7 @@ Plugin.run("web") {
     let config = ConfigFile(path: dir + "/nginx.conf")
     var apps: [String] = []
     var generation = 0
-    let check = ConfigFile.commandCheck(["nginx", "-t", "-q", "-p", dir, "-c", "{}"])
+    let check = ConfigFile.commandCheck(["nginx", "-t", "-q", "-e", "stderr", "-p", dir, "-c", "{}"])
     func prepare() throws(PluginError) -> ConfigFile.Outcome {
         let discovery = try env.discovery()
         apps = discovery.ready(options.app).compactMap { $0.endpoint("http") }
@@ -49,7 +49,7 @@ Plugin.run("web") {
                                                             accessLog: options.accessLog, generation: String(generation))),
                                   mode: 0o644, check: check)
     }
-    var daemon = Daemon(arguments: ["nginx", "-p", dir, "-c", config.path],
+    var daemon = Daemon(arguments: ["nginx", "-e", "stderr", "-p", dir, "-c", config.path],
                         readiness: .probe(.http(host: env.address, port: port, path: "/nginx-health")),
                         stopSignal: SIGQUIT, reloadSignal: SIGHUP)
     // Each rendering carries discovery's generation; new workers answer with the new one.

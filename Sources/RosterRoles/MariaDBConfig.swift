@@ -31,7 +31,9 @@ public enum MariaDBConfig {
                               bufferPool: String) -> String {
         let name = kind == .primary ? "primary" : "replica"
         var server: [(key: String, value: String?)] = [
-            ("user", "root"),
+            // The user the plugin runs as: as root, mariadbd would otherwise refuse to start; as
+            // anyone else, naming oneself is the one value it accepts without a warning.
+            ("user", MariaDBSetup.localUser),
             ("datadir", layout.data),
             ("socket", layout.socket),
             ("pid-file", layout.pidFile),

@@ -11,6 +11,21 @@ public enum MariaDBSetup {
         public static let replicationPassword = "db-repl.password"
     }
 
+    /// The database account for local administration: named after the OS user this plugin (and its
+    /// mariadbd) runs as, identified by socket credentials, so it needs no password.
+    public static var localUser: String { Account.current()?.name ?? "root" }
+
+    /// Creates the local administration account if it is missing (an earlier run under another
+    /// OS user, a replica's seed that replaced the grant tables), kept out of the binlog: every
+    /// server has its own. Part of each server's `--init-file`.
+    public static func localUserStatements() -> [String] {
+        let who = "\(MariaDBAccounts.literal(localUser))@'localhost'"
+        return ["SET SESSION sql_log_bin=0",
+                "CREATE USER IF NOT EXISTS \(who) IDENTIFIED VIA unix_socket",
+                "GRANT ALL PRIVILEGES ON *.* TO \(who) WITH GRANT OPTION",
+                "SET SESSION sql_log_bin=1"]
+    }
+
     /// Initialises the datadir with `mariadb-install-db` unless it exists. An existing datadir is
     /// never touched.
     public static func installIfNeeded(_ layout: MariaDBLayout) throws(PluginError) -> Bool {
@@ -21,17 +36,22 @@ public enum MariaDBSetup {
             throw .temporary("\(error)")
         }
         Notify.send(.status("initialising \(layout.data)"), .extendTimeout(.seconds(60)))
-        let result = try Command.run(["mariadb-install-db", "--defaults-file=\(layout.config)", "--user=root",
-                                      "--skip-test-db", "--auth-root-authentication-method=socket"], timeout: .seconds(120))
+        // `--user` is for root only (the script then hands the datadir to that user); the second
+        // socket-authenticated account is the plugin's own.
+        let user = geteuid() == 0 ? ["--user=root"] : []
+        let result = try Command.run(["mariadb-install-db", "--defaults-file=\(layout.config)"] + user
+                                     + ["--skip-test-db", "--auth-root-authentication-method=socket",
+                                        "--auth-root-socket-user=\(localUser)"], timeout: .seconds(120))
         guard result.status == 0 else {
             throw .temporary("mariadb-install-db exited with \(result.status): \(result.output.split(separator: "\n").suffix(3).joined(separator: " | "))")
         }
         return true
     }
 
-    /// A root connection over the instance's own Unix socket (socket authentication: no password).
+    /// An administrator's connection over the instance's own Unix socket as `localUser` (socket
+    /// authentication: no password).
     public static func local(_ layout: MariaDBLayout, timeout: UInt32 = 2) throws(MariaDBError) -> MariaDB {
-        try MariaDB(MariaDBEndpoint(socket: layout.socket, user: "root", timeout: timeout))
+        try MariaDB(MariaDBEndpoint(socket: layout.socket, user: localUser, timeout: timeout))
     }
 
     /// The client addresses of every instance of `roles` in discovery (whatever their state: a

@@ -54,7 +54,7 @@ struct NativeDaemonTests {
             [client]
             socket=$PWD/mysqld.sock
             [mariadbd]
-            user=root
+            user=$(id -un)
             datadir=$PWD/data
             socket=$PWD/mysqld.sock
             pid-file=$PWD/mysqld.pid
@@ -67,7 +67,7 @@ struct NativeDaemonTests {
             performance-schema=0
             CFG
             if [ ! -d data/mysql ]; then
-                mariadb-install-db --defaults-file=my.cnf --user=root --skip-test-db >install.log 2>&1 || { cat install.log; exit 100; }
+                mariadb-install-db --defaults-file=my.cnf --skip-test-db >install.log 2>&1 || { cat install.log; exit 100; }
             fi
             exec mariadbd --defaults-file=my.cnf
             """

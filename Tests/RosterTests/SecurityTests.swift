@@ -20,6 +20,32 @@ struct SecurityTests {
         return Int(run.out.trimmingCharacters(in: .whitespacesAndNewlines)) ?? -1
     }
 
+    /// Every role but firewall-rules runs as the user roster, the daemons its plugins start included.
+    static func expectLeastPrivilege(_ stack: StackHarness) throws {
+        let roster = try #require(Account.lookup("roster"))
+        for (id, daemon) in [("db-primary/0", "mariadbd"), ("db-replica/0", "mariadbd"), ("app/0", "roster-app"),
+                             ("web/0", "nginx"), ("balancer/0", "haproxy"), ("firewall-rules/0", "roster-firewall")] {
+            let group = try #require(try stack.pid(id))
+            let members = ProcessTable.allPIDs().filter { ProcessTable.processGroup(of: $0) == group }
+            let names = members.compactMap { Files.read("/proc/\($0)/comm")?.trimmingCharacters(in: .whitespacesAndNewlines) }
+            #expect(names.contains(daemon), "\(id): \(names)")
+            let expected = id.hasPrefix("firewall-rules") ? 0 : roster.uid
+            for member in members {
+                let uid = Files.read("/proc/\(member)/status")?.split(separator: "\n")
+                    .first { $0.hasPrefix("Uid:") }?.split(separator: "\t").dropFirst().first.flatMap { uid_t($0) }
+                #expect(uid == expected, "\(id): pid \(member) runs as uid \(uid.map(String.init) ?? "?")")
+            }
+        }
+        let secrets = try #require(Files.owner(of: stack.stateDir + "/secrets"))
+        #expect(secrets.uid == roster.uid && secrets.mode == 0o700)
+        for name in Files.list(stack.stateDir + "/secrets") {
+            let secret = try #require(Files.owner(of: stack.stateDir + "/secrets/" + name))
+            #expect(secret.uid == roster.uid && secret.mode == 0o600, "secret \(name)")
+        }
+        let key = try #require(Files.owner(of: stack.stateDir + "/instances/balancer/0"))
+        #expect(key.uid == roster.uid && key.mode == 0o700, "the balancer's directory, with its TLS key, is its own")
+    }
+
     static func tables(_ stack: StackHarness) throws -> String {
         try stack.runTool("/usr/sbin/ip", ["netns", "exec", stack.netns!, "nft", "list", "tables"]).out
     }
@@ -40,6 +66,7 @@ struct SecurityTests {
         try stack.waitFor("db-replica/0", "ready", timeout: 60)
         try stack.waitFor("firewall-rules/0", "ready")
         #expect((try stack.instance("firewall-rules/0")["status"] as? String ?? "").contains("rules"))
+        if StackHarness.checkoutUser == nil { try Self.expectLeastPrivilege(stack) }
 
         // Through the balancer, everything works.
         let health = try stack.runTool("/usr/sbin/ip", ["netns", "exec", netns, "curl", "-sS", "--cacert",

@@ -23,8 +23,20 @@ final class StackHarness {
         var fileName: String = "run"
     }
 
-    /// Writes `plugins` under `roles.d/` and a stack file with `roles` (YAML under `roles:`).
-    init(_ plugins: [Plugin], roles: String, stackName: String = "t") throws {
+    /// The stack file's `user:` for tests whose roles come from this checkout. Run as root, roles
+    /// run as the user roster, who must be able to reach the build; a checkout it cannot reach
+    /// (under /root, say) is refused by `roster up`, so there they run as root instead, and the
+    /// tests that check who runs what use plugins of their own in /tmp.
+    static let checkoutUser: String? = {
+        guard geteuid() == 0, let roster = Account.lookup("roster"),
+              let obstacle = roster.obstacle(reaching: Files.currentExecutable(), access: R_OK) else { return nil }
+        writeAll(2, "note: the user roster cannot reach this checkout (\(obstacle)); these tests run the stack's roles as root\n")
+        return "root"
+    }()
+
+    /// Writes `plugins` under `roles.d/` and a stack file with `roles` (YAML under `roles:`) and,
+    /// when given, a top-level `user:`.
+    init(_ plugins: [Plugin], roles: String, stackName: String = "t", user: String? = StackHarness.checkoutUser) throws {
         let base = FileManager.default.temporaryDirectory.path + "/roster-test-" + UUID().uuidString.prefix(8)
         directory = base
         stackFile = base + "/roster.yaml"
@@ -34,10 +46,15 @@ final class StackHarness {
         for plugin in plugins {
             let dir = "\(base)/roles.d/\(plugin.name)"
             try Files.makeDirectories(dir)
-            try Files.writeAtomically("\(dir)/role.yaml", "name: \(plugin.name)\nexec: \(plugin.fileName)\n\(plugin.manifest)\n")
+            // Roles run as the user roster (Roster runs as root here), and systemd-notify then
+            // speaks from its own pid, not the script's: such plugins need notify-access all
+            // (docs/plugins.md), as they would under systemd.
+            let access = plugin.script.contains("systemd-notify") && !plugin.manifest.contains("notify-access")
+                ? "notify-access: all\n" : ""
+            try Files.writeAtomically("\(dir)/role.yaml", "name: \(plugin.name)\nexec: \(plugin.fileName)\n\(plugin.manifest)\n\(access)")
             try Files.writeAtomically("\(dir)/\(plugin.fileName)", plugin.script, mode: 0o755)
         }
-        try Files.writeAtomically(stackFile, "stack: \(stackName)\nroles:\n\(roles)\n")
+        try Files.writeAtomically(stackFile, "stack: \(stackName)\n\(user.map { "user: \($0)\n" } ?? "")roles:\n\(roles)\n")
     }
 
     deinit {

@@ -45,9 +45,9 @@ Plugin.run("kit-fixture") {
     }
 
     try Files.makeDirectories(dir + "/tmp")
-    let check = ConfigFile.commandCheck(["nginx", "-t", "-q", "-p", dir, "-c", "{}"])
+    let check = ConfigFile.commandCheck(["nginx", "-t", "-q", "-e", "stderr", "-p", dir, "-c", "{}"])
     let runner = DaemonRunner(
-        Daemon(arguments: ["nginx", "-p", dir, "-c", config.path],
+        Daemon(arguments: ["nginx", "-e", "stderr", "-p", dir, "-c", config.path],
                readiness: .probe(.http(host: env.address, port: port, path: "/")),
                stopSignal: SIGQUIT, reloadSignal: SIGHUP),
         prepare: { () throws(PluginError) in try config.install(try render(), check: check) },

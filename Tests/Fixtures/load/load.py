@@ -4,6 +4,11 @@ the stop file appears (or the time limit passes), then prints one JSON line with
 usage: load.py BASE_URL CA_FILE STOP_FILE [SECONDS_LIMIT] [THREADS]"""
 import http.client, json, os, ssl, sys, threading, time, urllib.parse
 
+# What a reused keep-alive connection that the server had just closed raises: no response came.
+# Over TLS the close may surface as an EOF of the TLS layer instead of a plain disconnect.
+CLOSED_WHILE_IDLE = (http.client.RemoteDisconnected, ConnectionResetError, BrokenPipeError,
+                     ssl.SSLEOFError, ssl.SSLZeroReturnError)
+
 base, ca, stop_file = sys.argv[1], sys.argv[2], sys.argv[3]
 limit = float(sys.argv[4]) if len(sys.argv) > 4 else 120
 threads = int(sys.argv[5]) if len(sys.argv) > 5 else 4
@@ -45,7 +50,7 @@ def worker(number):
             if response.getheader("Connection", "").lower() == "close":
                 connection.close()
                 connection = None
-        except (http.client.RemoteDisconnected, ConnectionResetError, BrokenPipeError) as error:
+        except CLOSED_WHILE_IDLE as error:
             # The server closed an idle keep-alive connection as we reused it (a balancer reload
             # does): no response came, so send it again on a new connection, as browsers do.
             if connection is not None:
