@@ -52,6 +52,11 @@ final class Instance {
         // Named by slot, which is never reused (an instance removed by `scale` keeps its slot).
         notify = try NotifySocket(address: "@roster/\(runID)/\(slot)")
         (outputRead, outputWrite) = try Pipe.make("\(role.name)/\(index)")
+        // The pipe belongs to its creator (mode 0600): opening /dev/stdout or /dev/stderr reopens it
+        // through /proc, so it must be the instance's, or `echo … >/dev/stderr` fails as another user.
+        if let account, fchown(outputWrite, account.uid, account.gid) != 0 {
+            throw SystemError("chown the output pipe of \(role.name)/\(index)")
+        }
         try StateDirectory.prepareInstance(stateDirectory, account: account)
         logPath = "\(stack.stateDir)/logs/\(role.name).\(index).log"
         since = Clocks.wall()

@@ -15,6 +15,7 @@ struct PrivilegeTests {
             grep -E '^(Uid|NoNewPrivs):' /proc/self/status | tr -s '\\t' ' '
         } > "$ROSTER_STATE_DIR/who"
         echo "kept" >> "$ROSTER_STATE_DIR/data"
+        echo "$ROSTER_INSTANCE through /dev/stderr" > /dev/stderr
         systemd-notify --ready
         exec sleep infinity
         """
@@ -40,6 +41,9 @@ struct PrivilegeTests {
         #expect(who.contains("uid=\(roster.uid) gid=\(roster.gid) user=roster home=\(roster.home)"), "\(who)")
         #expect(who.contains("Uid: \(roster.uid) \(roster.uid) \(roster.uid) \(roster.uid)"), "real, effective, saved and fs uid: \(who)")
         #expect(who.contains("NoNewPrivs: 1"), "\(who)")
+        try stack.waitUntil("output reopened by path reaches the log") {
+            stack.log("plain/0").contains("plain/0 through /dev/stderr")
+        }
         let root = try #require(stack.instanceFile("privileged/0", "who"))
         #expect(root.contains("uid=0 "), "user: root in the manifest keeps root: \(root)")
         #expect(root.contains("NoNewPrivs: 0"))
