@@ -52,10 +52,13 @@ Plugin.run("web") {
     var daemon = Daemon(arguments: ["nginx", "-e", "stderr", "-p", dir, "-c", config.path],
                         readiness: .probe(.http(host: env.address, port: port, path: "/nginx-health")),
                         stopSignal: SIGQUIT, reloadSignal: SIGHUP)
-    // Each rendering carries discovery's generation; new workers answer with the new one.
+    // Each rendering carries discovery's generation; new workers answer with the new one. The
+    // reload is done once no old worker is left: until then, one may still pass a request it had
+    // accepted to an app that is being drained (and about to stop).
     let expected = GenerationBox()
-    daemon.reloadConfirmation = .custom("nginx serves the new configuration") {
+    daemon.reloadConfirmation = .custom("nginx serves the new configuration and its old workers are gone") {
         Probe.httpBody(host: env.address, port: port, path: "/nginx-config") == expected.value
+            && !NginxConfig.oldWorkersRemain(pidFile: dir + "/nginx.pid")
     }
     let runner = DaemonRunner(
         daemon,

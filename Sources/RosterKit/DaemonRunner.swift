@@ -254,7 +254,9 @@ public final class DaemonRunner {
             return
         }
         guard outcome == .installed else {
-            Notify.send(.ready, .status(status()))
+            // Nothing new to apply. A reload still being confirmed may have installed this very
+            // configuration already: READY=1 waits for it, since the old one is still serving.
+            if confirmingUntil == nil { Notify.send(.ready, .status(status())) }
             return
         }
         if daemon.reloadReportsReady { Notify.send(.status(status())) }

@@ -1,4 +1,5 @@
 import RosterKit
+import RosterSystem
 
 /// Renders the web role's nginx.conf: the static site, `/api/` proxied round robin to the ready
 /// app instances from this instance's own address, passive failover to the next app on error.
@@ -47,8 +48,9 @@ public enum NginxConfig {
                 default_type application/octet-stream;
                 \(input.accessLog ? "access_log /dev/stdout;" : "access_log off;")
                 sendfile on;
-                # Workers drop root; keep request bodies and proxied responses in memory, so they
-                # never need the (private) temp directories. The app itself refuses bodies over 64 KiB.
+                # Workers may run as another user than the master (nobody, under a root master): keep
+                # request bodies and proxied responses in memory, so they never need the (private)
+                # temp directories. The app itself refuses bodies over 64 KiB.
                 client_max_body_size 1m;
                 client_body_buffer_size 1m;
                 proxy_max_temp_file_size 0;
@@ -87,6 +89,20 @@ public enum NginxConfig {
             }
 
             """
+    }
+
+    /// True while the master in `pidFile` still has a worker from an earlier configuration
+    /// (`nginx: worker process is shutting down`). Such a worker finishes the requests it had
+    /// accepted, and may still send them to an app the new configuration dropped: a drain is
+    /// complete only once it is gone.
+    public static func oldWorkersRemain(pidFile: String) -> Bool {
+        guard let text = Files.read(pidFile), let master = Int32(text.filter { $0.isNumber }) else {
+            return false
+        }
+        return ProcessTable.allPIDs().contains { pid in
+            ProcessTable.parent(of: pid) == master
+                && (Files.read("/proc/\(pid)/cmdline")?.contains("shutting down") ?? false)
+        }
     }
 }
 

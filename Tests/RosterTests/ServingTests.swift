@@ -23,6 +23,16 @@ struct ServingTests {
         return stack
     }
 
+    /// What nginx and HAProxy logged as errors, and what the supervisor did meanwhile: the story of a failed request.
+    static func errorsLogged(_ stack: StackHarness) -> String {
+        let logs = Files.list(stack.stateDir + "/logs").filter { $0.hasPrefix("web.") || $0.hasPrefix("balancer.") }
+        let errors = logs.flatMap { name in
+            (Files.read(stack.stateDir + "/logs/" + name) ?? "").split(separator: "\n")
+                .filter { $0.contains("[error]") || $0.contains("[ALERT]") || $0.contains(" 50") }.map { "\(name): \($0)" }
+        }
+        return (errors.suffix(20) + stack.supervisorLog.split(separator: "\n").suffix(60).map(String.init)).joined(separator: "\n")
+    }
+
     static func ca(_ stack: StackHarness) -> String { stack.stateDir + "/instances/balancer/0/tls/ca.crt" }
 
     /// curl through the balancer, verifying the certificate against the generated CA.
@@ -141,7 +151,7 @@ struct ServingTests {
         load.waitUntilExit()
         let ok = result["ok"] as? Int ?? 0
         #expect(ok > 100, "load: \(result)")
-        #expect(result["failed"] as? Int == 0, "load: \(result)")
+        #expect(result["failed"] as? Int == 0, "load: \(result)\n\(Self.errorsLogged(stack))")
         let apps = (result["apps"] as? [String: Int] ?? [:]).keys
         #expect(Set(apps).isSuperset(of: ["app/0", "app/1"]))
         #expect(try stack.status()["roles"].map { ($0 as? [String: Any])?["app"] as? [String: Any] }??["instances"].map { ($0 as? [Any])?.count } == 2)
