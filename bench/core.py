@@ -79,6 +79,7 @@ def run(roster, stack, *args, check=True):
 
 def bench(n, roster, tiny, samples, idle):
     work = tempfile.mkdtemp(prefix=f"roster-bench-{n}-")
+    os.chmod(work, 0o755)  # run as root, Roster runs the instances as the user roster
     try:
         os.makedirs(f"{work}/roles.d/bench")
         with open(f"{work}/roles.d/bench/role.yaml", "w") as f:
@@ -88,6 +89,7 @@ def bench(n, roster, tiny, samples, idle):
             f.write(f"stack: bench\nroles:\n  bench: {{instances: {n}}}\n")
         log = f"{work}/starts.log"
         open(log, "w").close()
+        os.chmod(log, 0o666)  # the instances append to it as roster
         os.environ["TINY_LOG"] = log
 
         t0 = time.time_ns()

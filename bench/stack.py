@@ -11,6 +11,7 @@ roster = os.path.abspath(sys.argv[1])
 site = os.path.abspath(sys.argv[2])
 seconds = int(os.environ.get("BENCH_SECONDS", "5"))
 work = tempfile.mkdtemp(prefix="roster-bench-stack-")
+os.chmod(work, 0o755)  # run as root, Roster runs the roles as the user roster
 stack = f"{work}/roster.yaml"
 with open(stack, "w") as f:
     f.write(f"""stack: benchstack

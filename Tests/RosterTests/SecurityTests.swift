@@ -96,4 +96,18 @@ struct SecurityTests {
         try stack.down()
         #expect(!Files.exists("/run/netns/\(netns)"), "the namespace was not removed")
     }
+
+    /// Without CAP_NET_ADMIN (here: made to run as roster), firewall-rules fails for good with a
+    /// message saying what it needs, and the rest of the stack runs.
+    @Test(.enabled(if: StackHarness.checkoutUser == nil, "the user roster cannot reach this checkout"))
+    func firewallWithoutPrivilegeFailsAloneAndSaysWhy() throws {
+        let stack = try StackHarness([.init(name: "svc", script: Scripts.bashReady)],
+                                     roles: "  svc: {}\n  firewall-rules: {user: roster}", user: nil)
+        try stack.up(netns: "roster-test-\(getpid())")
+        try stack.waitFor("firewall-rules/0", "failed")
+        try stack.waitFor("svc/0", "ready")
+        #expect(stack.log("firewall-rules/0").contains("nft needs CAP_NET_ADMIN"), "\(stack.log("firewall-rules/0"))")
+        #expect(stack.supervisorLog.contains("firewall-rules/0: failed — exited with status 100"), "\(stack.supervisorLog)")
+        try stack.down()
+    }
 }

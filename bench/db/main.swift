@@ -33,7 +33,7 @@ func percentile(_ values: [Double], _ p: Double) -> Double {
 
 let work = FileManager.default.temporaryDirectory.appendingPathComponent("roster-bench-db-\(getpid())").path
 try FileManager.default.createDirectory(atPath: work + "/roles.d/app", withIntermediateDirectories: true)
-try "name: app\nexec: run.sh\n".write(toFile: work + "/roles.d/app/role.yaml", atomically: true, encoding: .utf8)
+try "name: app\nexec: run.sh\nnotify-access: all\n".write(toFile: work + "/roles.d/app/role.yaml", atomically: true, encoding: .utf8)
 try "#!/bin/bash\nsystemd-notify --ready\nexec sleep infinity\n".write(toFile: work + "/roles.d/app/run.sh", atomically: true, encoding: .utf8)
 chmod(work + "/roles.d/app/run.sh", 0o755)
 let stack = work + "/roster.yaml"
