@@ -123,6 +123,38 @@ struct DatabaseTests {
         #expect(onReplica == onPrimary, "replica differs by \(onPrimary.symmetricDifference(onReplica).count) rows")
         try stack.down()
     }
+
+    /// Databases made by an earlier run as root keep their data and keep working once the roles
+    /// run as roster: the supervisor hands the directories over, and each server's init file
+    /// recreates the plugin's socket-authenticated account.
+    @Test(.enabled(if: StackHarness.checkoutUser == nil, "the user roster cannot reach this checkout"))
+    func databasesFromARunAsRootCarryOverToRoster() throws {
+        let stack = try StackHarness([.init(name: "app", script: Scripts.bashReady)],
+                                     roles: "  db-primary: {}\n  db-replica: {}\n  app: {}", user: "root")
+        try stack.up()
+        try stack.waitFor("db-replica/0", "ready", timeout: 60)
+        try Self.app(stack).execute("CREATE TABLE carried (id INT PRIMARY KEY)")
+        try Self.app(stack).execute("INSERT INTO carried VALUES (7)")
+        try stack.down()
+        #expect(Files.owner(of: stack.stateDir + "/instances/db-primary/0/data")?.uid == 0)
+
+        let text = try #require(Files.read(stack.stackFile))
+        try Files.writeAtomically(stack.stackFile, text.replacing("user: root\n", with: ""))
+        try stack.up()
+        try stack.waitFor("db-replica/0", "ready", timeout: 60)
+        let roster = try #require(Account.lookup("roster"))
+        for id in ["db-primary/0", "db-replica/0"] {
+            #expect(Files.owner(of: stack.stateDir + "/instances/\(id)/data")?.uid == roster.uid, "\(id)")
+            let server = try #require(try Self.mariadbd(of: stack, id))
+            #expect(Files.read("/proc/\(server)/status")?.contains("Uid:\t\(roster.uid)\t") == true, "\(id): mariadbd runs as roster")
+        }
+        #expect(try Self.app(stack).value("SELECT id FROM carried") == "7")
+        #expect(try Self.app(stack, host: "127.78.0.1").value("SELECT id FROM carried") == "7")
+        try stack.waitUntil("the primary's plugin logs in to report its status") {
+            (try stack.instance("db-primary/0")["status"] as? String ?? "").hasPrefix("connections")
+        }
+        try stack.down()
+    }
 }
 
 /// Commits one row per transaction, as fast as it can, and keeps score: a row is acknowledged when
