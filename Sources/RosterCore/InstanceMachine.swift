@@ -263,7 +263,8 @@ public struct InstanceMachine: Sendable {
             return .doNothing
         }
         if case .permanent = ended {
-            return fail("\(ended)", now: now)
+            // What the run said last: a plugin that gives up says why (RosterKit sends its error).
+            return fail("\(ended)" + (statusText.map { ": " + $0 } ?? ""), now: now)
         }
         guard lifecycle.restart.restarts(after: ended) else {
             if ended.isSuccess {

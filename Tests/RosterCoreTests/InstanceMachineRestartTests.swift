@@ -152,6 +152,16 @@ import RosterCore
         #expect(h.machine.deadline == nil)
     }
 
+    @Test("A permanent failure keeps the run's last STATUS=, which says why")
+    func exit100KeepsTheReason() {
+        var h = Harness()
+        h.bringUp()
+        #expect(h.notify("STATUS=nft needs CAP_NET_ADMIN") == .doNothing)
+        #expect(h.crash(.exited(100)) == .doNothing)
+        #expect(h.machine.phase == .failed)
+        #expect(h.machine.statusText == "exited with status 100 (permanent failure): nft needs CAP_NET_ADMIN")
+    }
+
     @Test("Exit status 100 marks the instance failed even under restart always")
     func exit100Fails() {
         var h = Harness { $0.restart = .always }

@@ -108,6 +108,8 @@ struct SecurityTests {
         try stack.waitFor("svc/0", "ready")
         #expect(stack.log("firewall-rules/0").contains("nft needs CAP_NET_ADMIN"), "\(stack.log("firewall-rules/0"))")
         #expect(stack.supervisorLog.contains("firewall-rules/0: failed — exited with status 100"), "\(stack.supervisorLog)")
+        #expect((try stack.instance("firewall-rules/0")["status"] as? String ?? "").contains("nft needs CAP_NET_ADMIN"),
+                "status says why")
         try stack.down()
     }
 }
