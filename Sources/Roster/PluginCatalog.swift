@@ -20,7 +20,7 @@ public struct PluginCatalog: Sendable {
     public let all: [Entry]
 
     /// Scans the search path for a stack file in `stackDirectory`.
-    public init(stackDirectory: String, environment: [String: String] = PluginCatalog.processEnvironment()) {
+    public init(stackDirectory: String, environment: [String: String] = Spawner.inheritedVariables()) {
         var path: [String] = []
         if let extra = environment["ROSTER_PLUGIN_PATH"] {
             path += extra.split(separator: ":").map { Files.absolute(String($0)) }
@@ -61,16 +61,6 @@ public struct PluginCatalog: Sendable {
             directory = Files.parent(of: directory)
         }
         return nil
-    }
-
-    /// The environment as a dictionary.
-    public static func processEnvironment() -> [String: String] {
-        var result: [String: String] = [:]
-        for entry in Spawner.inheritedEnvironment() {
-            guard let eq = entry.firstIndex(of: "=") else { continue }
-            result[String(entry[..<eq])] = String(entry[entry.index(after: eq)...])
-        }
-        return result
     }
 
     /// Finds a manifest's executable: a path with `/` is relative to the manifest (or absolute);

@@ -15,7 +15,7 @@ public enum StackLoader {
 
     /// Loads `path` (as the user wrote it; messages use that spelling).
     /// `euid` decides whether roles switch users (see `RoleAccounts`).
-    public static func load(_ path: String, environment: [String: String] = PluginCatalog.processEnvironment(),
+    public static func load(_ path: String, environment: [String: String] = Spawner.inheritedVariables(),
                             euid: uid_t = geteuid()) -> Loaded {
         var diagnostics = Diagnostics()
         guard let text = Files.read(path) else {

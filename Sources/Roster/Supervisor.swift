@@ -126,7 +126,7 @@ public final class Supervisor {
         flushDiscovery()
         RunRecord.release(path: runRecordPath)
         Files.remove(groupsRecordPath)
-        let environment = PluginCatalog.processEnvironment()
+        let environment = Spawner.inheritedVariables()
         if environment["ROSTER_NETNS_CREATED"] == "1", let netns = environment["ROSTER_NETNS"] {
             // The namespace was made for this stack by `up --netns`: nothing of it is left running.
             output.say("removing network namespace \(netns)")

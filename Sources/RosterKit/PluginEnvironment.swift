@@ -98,12 +98,5 @@ public struct PluginEnvironment: Sendable {
     }
 
     /// The process environment as a dictionary.
-    public static func current() -> [String: String] {
-        var result: [String: String] = [:]
-        for entry in Spawner.inheritedEnvironment() {
-            guard let eq = entry.firstIndex(of: "=") else { continue }
-            result[String(entry[..<eq])] = String(entry[entry.index(after: eq)...])
-        }
-        return result
-    }
+    public static func current() -> [String: String] { Spawner.inheritedVariables() }
 }

@@ -97,6 +97,16 @@ public enum Spawner {
         return pid
     }
 
+    /// The current process's environment as a dictionary (a repeated name keeps its last value).
+    public static func inheritedVariables() -> [String: String] {
+        var result: [String: String] = [:]
+        for entry in inheritedEnvironment() {
+            guard let eq = entry.firstIndex(of: "=") else { continue }
+            result[String(entry[..<eq])] = String(entry[entry.index(after: eq)...])
+        }
+        return result
+    }
+
     /// The current process's environment as `KEY=VALUE` strings.
     public static func inheritedEnvironment() -> [String] {
         var result: [String] = []

@@ -22,7 +22,7 @@ struct Up: ParsableCommand {
 
     func run() throws {
         let (stack, accounts) = try CLI.loadStack(stackOption.file)
-        if let netns, PluginCatalog.processEnvironment()["ROSTER_NETNS"] != netns { try enter(netns) }
+        if let netns, Spawner.inheritedVariables()["ROSTER_NETNS"] != netns { try enter(netns) }
         if detach { try runDetached(stack) }
         let supervisor: Supervisor
         do {
@@ -143,7 +143,7 @@ struct Plugins: ParsableCommand {
     func run() throws {
         let directory = Files.parent(of: Files.absolute(stackOption.file))
         let catalog = PluginCatalog(stackDirectory: directory)
-        let environment = PluginCatalog.processEnvironment()
+        let environment = Spawner.inheritedVariables()
         var rows: [[String]] = [["NAME", "EXECUTABLE", "MANIFEST"]]
         var seen = Set<String>()
         for entry in catalog.all {
