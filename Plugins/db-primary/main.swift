@@ -58,13 +58,8 @@ Plugin.run("db-primary") {
     }
 
     // mariadbd runs this before it says READY=1, so dependents never see a primary without accounts.
-    let initial = MariaDBSetup.localUserStatements()
-        + MariaDBAccounts.statements(database: options.database, accounts: accounts(try env.discovery()))
-    do {
-        try Files.writeAtomically(layout.initFile, initial.joined(separator: ";\n") + ";\n", mode: 0o600)
-    } catch {
-        throw PluginError.temporary("\(error)")
-    }
+    try MariaDBSetup.writeInitFile(layout, MariaDBAccounts.statements(database: options.database,
+                                                                      accounts: accounts(try env.discovery())))
 
     var started = false
     let runner = DaemonRunner(

@@ -63,7 +63,7 @@ final class Replica: @unchecked Sendable {
         Notify.send(.status("seeding from \(primary.id)"), .extendTimeout(.seconds(300)))
         writeAll(2, "db-replica: seeding from \(primary.id) (\(primary.address):\(primaryPort))\n")
         // The dump brings the primary's grant tables; the local account goes back in after them.
-        let local = MariaDBSetup.localUserStatements().map { $0 + ";" }.joined(separator: " ")
+        let local = MariaDBSetup.script(MariaDBSetup.localUserStatements())
         let script = """
             set -o pipefail
             { MYSQL_PWD="$ROSTER_REPL_PASSWORD" mariadb-dump -h "$ROSTER_ADDRESS" -P \(relayPort) -u repl --protocol=tcp \\
@@ -147,11 +147,7 @@ Plugin.run("db-replica") {
         _ = try Command.run(["rm", "-rf", layout.data])
     }
     _ = try MariaDBSetup.installIfNeeded(layout)
-    do {
-        try Files.writeAtomically(layout.initFile, MariaDBSetup.localUserStatements().joined(separator: ";\n") + ";\n", mode: 0o600)
-    } catch {
-        throw PluginError.temporary("\(error)")
-    }
+    try MariaDBSetup.writeInitFile(layout)
 
     var daemon = Daemon(arguments: ["mariadbd", "--defaults-file=\(layout.config)", "--init-file=\(layout.initFile)"],
                         readiness: .probe(.custom("replication caught up") { replica.caughtUp() }),

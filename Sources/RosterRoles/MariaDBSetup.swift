@@ -13,7 +13,8 @@ public enum MariaDBSetup {
 
     /// The database account for local administration: named after the OS user this plugin (and its
     /// mariadbd) runs as, identified by socket credentials, so it needs no password.
-    public static var localUser: String { Account.current()?.name ?? "root" }
+    /// Looked up once: a plugin never changes user, and health checks log in every few seconds.
+    public static let localUser: String = Account.current()?.name ?? "root"
 
     /// Creates the local administration account if it is missing (an earlier run under another
     /// OS user, a replica's seed that replaced the grant tables), kept out of the binlog: every
@@ -24,6 +25,21 @@ public enum MariaDBSetup {
                 "CREATE USER IF NOT EXISTS \(who) IDENTIFIED VIA unix_socket",
                 "GRANT ALL PRIVILEGES ON *.* TO \(who) WITH GRANT OPTION",
                 "SET SESSION sql_log_bin=1"]
+    }
+
+    /// `statements` as one SQL script, each ended by `;` on its own line.
+    public static func script(_ statements: [String]) -> String {
+        statements.map { $0 + ";\n" }.joined()
+    }
+
+    /// Writes the server's `--init-file` (mode 0600: it may hold passwords): the local
+    /// administration account, then `statements`.
+    public static func writeInitFile(_ layout: MariaDBLayout, _ statements: [String] = []) throws(PluginError) {
+        do {
+            try Files.writeAtomically(layout.initFile, script(localUserStatements() + statements), mode: 0o600)
+        } catch {
+            throw .temporary("\(error)")
+        }
     }
 
     /// Initialises the datadir with `mariadb-install-db` unless it exists. An existing datadir is
