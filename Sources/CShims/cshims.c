@@ -142,7 +142,7 @@ static int spawn_child(void *raw) {
         if (syscall(SYS_setgroups, (size_t)id->group_count, id->groups) != 0) { a->error = errno; _exit(127); }
         if (syscall(SYS_setresgid, id->gid, id->gid, id->gid) != 0) { a->error = errno; _exit(127); }
         if (syscall(SYS_setresuid, id->uid, id->uid, id->uid) != 0) { a->error = errno; _exit(127); }
-        if (id->no_new_privileges && prctl(PR_SET_NO_NEW_PRIVS, 1UL, 0UL, 0UL, 0UL) != 0) { a->error = errno; _exit(127); }
+        if (prctl(PR_SET_NO_NEW_PRIVS, 1UL, 0UL, 0UL, 0UL) != 0) { a->error = errno; _exit(127); }
     }
     if (a->pdeathsig > 0) {
         if (prctl(PR_SET_PDEATHSIG, (unsigned long)a->pdeathsig, 0UL, 0UL, 0UL) != 0) { a->error = errno; _exit(127); }

@@ -19,24 +19,25 @@ public struct RoleAccounts: Sendable {
     public static let createDefault =
         "useradd --system --user-group --home-dir /nonexistent --no-create-home --shell /usr/sbin/nologin \(UserSetting.defaultName)"
 
-    /// Resolves the accounts of `stack`'s roles for a supervisor running with effective uid `euid`,
-    /// adding an error for every account that does not exist or cannot reach what its roles need
-    /// (their executable, the state directory, the stack file's directory).
-    public static func resolve(_ stack: Stack, stackFile: String, euid: uid_t = geteuid(),
-                               diagnostics: inout Diagnostics) -> RoleAccounts {
+    /// Resolves the accounts of `stack`'s roles, adding an error for every account that does not
+    /// exist or cannot reach what its roles need (their executable, the state directory, the
+    /// stack file's directory). Only a supervisor running as root switches users.
+    public static func resolve(_ stack: Stack, stackFile: String, diagnostics: inout Diagnostics) -> RoleAccounts {
+        let euid = geteuid()
         guard euid == 0 else {
-            warnIgnored(stack, stackFile: stackFile, euid: euid, diagnostics: &diagnostics)
+            warnIgnored(stack, euid: euid, diagnostics: &diagnostics)
             return RoleAccounts()
         }
         var result = RoleAccounts()
-        var missingDefault: [String] = []
+        let fallback = Account.lookup(UserSetting.defaultName)
+        var fallbackWanted = false
         var reported = Set<String>()
         var obstacles: [(key: String, account: String, text: String, roles: [String])] = []
-        func lookup(_ setting: UserSetting?, role: String?) -> Account? {
+        /// The account `setting` names (the default one when nil); nil, with an error, when there is none.
+        func account(_ setting: UserSetting?, role: String?) -> Account? {
             guard let setting else {
-                if let account = Account.lookup(UserSetting.defaultName) { return account }
-                missingDefault.append(role ?? "the secrets")
-                return nil
+                fallbackWanted = true
+                return fallback
             }
             if let account = Account.lookup(setting.name) { return account }
             if reported.insert("\(setting.file):\(setting.line ?? 0)").inserted {
@@ -55,19 +56,21 @@ public struct RoleAccounts: Sendable {
                 obstacles.append((key, account.name, "cannot \(what) \(path): \(obstacle)", [role]))
             }
         }
+        var defaulted: [String] = []
         for role in stack.roles {
-            guard let account = lookup(role.user ?? stack.user, role: role.name), !account.isRoot else { continue }
+            if role.user == nil && stack.user == nil { defaulted.append(role.name) }
+            guard let account = account(role.user ?? stack.user, role: role.name), !account.isRoot else { continue }
             result.byRole[role.name] = account
             need(account, role.executable, X_OK, role: role.name, what: "run")
             need(account, Files.parent(of: stack.stateDir), X_OK, role: role.name, what: "reach the state directory in")
             need(account, Files.parent(of: stack.file), X_OK, role: role.name, what: "read files beside the stack file in")
         }
-        if !result.byRole.isEmpty, let owner = lookup(stack.user, role: nil), !owner.isRoot {
+        if !result.byRole.isEmpty, let owner = account(stack.user, role: nil), !owner.isRoot {
             result.secretsOwner = owner
         }
-        if !missingDefault.isEmpty {
-            let roles = Set(missingDefault).subtracting(["the secrets"]).sorted()
-            let who = roles.isEmpty ? "the stack's secrets belong" : "role\(roles.count == 1 ? "" : "s") \(roles.joined(separator: ", ")) run"
+        if fallbackWanted, fallback == nil {
+            let who = defaulted.isEmpty ? "the stack's secrets belong"
+                : "role\(defaulted.count == 1 ? "" : "s") \(defaulted.joined(separator: ", ")) run"
             diagnostics.error(stackFile, nil,
                 "\(who) as the system user \"\(UserSetting.defaultName)\" when Roster runs as root, and there is no such user: "
                 + "create it with `\(createDefault)` (make deps does), or name another with \"user:\" in the stack file")
@@ -83,7 +86,7 @@ public struct RoleAccounts: Sendable {
 
     /// As non-root nobody can switch users: a `user:` naming someone else is ignored, with a warning
     /// (except `root`, which marks a role that needs privileges and says so itself when it lacks them).
-    private static func warnIgnored(_ stack: Stack, stackFile: String, euid: uid_t, diagnostics: inout Diagnostics) {
+    private static func warnIgnored(_ stack: Stack, euid: uid_t, diagnostics: inout Diagnostics) {
         let me = Account.lookup(uid: euid)
         var warned = Set<String>()
         for setting in stack.roles.compactMap({ $0.user }) + [stack.user].compactMap({ $0 }) {

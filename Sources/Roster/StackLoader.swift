@@ -1,6 +1,5 @@
 import RosterCore
 import RosterSystem
-import Glibc
 
 /// Reads a stack file and its plugins' manifests from disk and resolves them into a `Stack`.
 public enum StackLoader {
@@ -14,9 +13,7 @@ public enum StackLoader {
     }
 
     /// Loads `path` (as the user wrote it; messages use that spelling).
-    /// `euid` decides whether roles switch users (see `RoleAccounts`).
-    public static func load(_ path: String, environment: [String: String] = Spawner.inheritedVariables(),
-                            euid: uid_t = geteuid()) -> Loaded {
+    public static func load(_ path: String, environment: [String: String] = Spawner.inheritedVariables()) -> Loaded {
         var diagnostics = Diagnostics()
         guard let text = Files.read(path) else {
             diagnostics.errors.append(ConfigError(file: path, line: nil, "cannot read the stack file (does it exist?)"))
@@ -47,7 +44,7 @@ public enum StackLoader {
         diagnostics.merge(resolveDiagnostics)
         var accounts = RoleAccounts()
         if let stack, diagnostics.errors.isEmpty {
-            accounts = RoleAccounts.resolve(stack, stackFile: path, euid: euid, diagnostics: &diagnostics)
+            accounts = RoleAccounts.resolve(stack, stackFile: path, diagnostics: &diagnostics)
         }
         return Loaded(stack: diagnostics.errors.isEmpty ? stack : nil, diagnostics: diagnostics, catalog: catalog,
                       accounts: accounts)

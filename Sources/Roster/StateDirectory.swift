@@ -46,13 +46,14 @@ enum StateDirectory {
     /// what they create already.
     private static func owned(_ path: String, by account: Account?) throws(SystemError) {
         try Files.makeDirectories(path, mode: 0o700)
+        guard let current = Files.owner(of: path) else { throw SystemError("stat \(path)") }
         if geteuid() == 0 {
             let uid = account?.uid ?? 0, gid = account?.gid ?? getegid()
-            if let current = Files.owner(of: path), current.uid != uid || current.gid != gid {
+            if current.uid != uid || current.gid != gid {
                 try Files.changeOwner(path, uid: uid, gid: gid, recursive: true)
             }
         }
-        if let current = Files.owner(of: path), current.mode != 0o700, chmod(path, 0o700) != 0 {
+        if current.mode != 0o700, chmod(path, 0o700) != 0 {
             throw SystemError("chmod 0700 \(path)")
         }
     }

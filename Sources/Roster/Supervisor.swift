@@ -239,7 +239,6 @@ public final class Supervisor {
             directory: instance.stateDirectory, output: instance.outputWrite)
         request.parentDeathSignal = SIGKILL
         request.user = instance.account
-        request.noNewPrivileges = instance.account != nil
         do {
             let pid = try Spawner.spawn(request)
             instance.processGroup = pid

@@ -28,10 +28,9 @@ public enum Spawner {
         public var parentDeathSignal: Int32 = 9
         /// Which process group the child joins.
         public var group: Group = .new
-        /// The account to run as (its groups, gid and uid); nil keeps the caller's.
+        /// The account to run as (its groups, gid and uid), with `PR_SET_NO_NEW_PRIVS` so that no
+        /// set-user-ID program raises the child back; nil keeps the caller's.
         public var user: Account?
-        /// With `user`: set `PR_SET_NO_NEW_PRIVS`, so set-user-ID programs cannot raise the child back.
-        public var noNewPrivileges = false
 
         /// Process-group placement of a child.
         public enum Group: Int32, Sendable {
@@ -87,8 +86,7 @@ public enum Spawner {
                     }
                     guard let user = request.user else { return spawn(nil) }
                     var identity = shim_identity(uid: user.uid, gid: user.gid, groups: groupBuffer.baseAddress,
-                                                 group_count: Int32(groupBuffer.count),
-                                                 no_new_privileges: request.noNewPrivileges ? 1 : 0)
+                                                 group_count: Int32(groupBuffer.count))
                     return spawn(&identity)
                 }
             }

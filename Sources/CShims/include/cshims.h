@@ -38,14 +38,13 @@ struct shim_identity {
     /// Supplementary groups (group_count entries; none when 0).
     const gid_t *groups;
     int group_count;
-    /// Sets PR_SET_NO_NEW_PRIVS: set-user-ID programs and file capabilities grant nothing.
-    int no_new_privileges;
 };
 
 /// Start a process: default signal dispositions, empty mask, PDEATHSIG (when > 0), stdin from
 /// /dev/null, stdout and stderr to out_fd (or inherited when -1), every other fd closed, cwd changed.
 /// group_mode: 0 = stay in the caller's process group, 1 = a new process group, 2 = a new session.
-/// identity: the user, groups and privilege limit to switch to (NULL keeps the caller's).
+/// identity: the user and groups to switch to, then PR_SET_NO_NEW_PRIVS, so that set-user-ID
+/// programs and file capabilities grant nothing (NULL keeps the caller's).
 /// Returns the pid, or -1 with *error set to the errno of the failed step (exec included).
 pid_t shim_spawn(const char *path, char *const argv[], char *const envp[],
                  int out_fd, const char *cwd, int pdeathsig, int group_mode,
