@@ -44,28 +44,21 @@ public final class NotifySocket {
     /// datagrams are dropped. Handle each message before receiving the next: the barrier that
     /// follows a message releases its sender, which must still exist to be authenticated.
     public func receive() -> Received? {
-        var buffer = [CChar](repeating: 0, count: NotifySocket.maxSize + 1)
-        while true {
-            var pid: pid_t = 0, uid: uid_t = 0, gid: gid_t = 0
-            let n = buffer.withUnsafeMutableBufferPointer {
-                shim_notify_recv(fd, $0.baseAddress, NotifySocket.maxSize + 1, &pid, &uid, &gid)
-            }
-            switch n {
-            case -1 where errno == EINTR: continue
-            case -1: return nil
-            case -2: return .dropped("message over \(NotifySocket.maxSize) bytes or truncated")
-            case -3: return .dropped("message without sender credentials")
-            default:
-                if n > NotifySocket.maxSize { return .dropped("message over \(NotifySocket.maxSize) bytes") }
-                return .message(buffer[0..<n].map { UInt8(bitPattern: $0) }, pid: pid, uid: uid)
+        // The datagram's room is on the stack: nothing to allocate per message, nothing kept per socket.
+        withUnsafeTemporaryAllocation(of: CChar.self, capacity: NotifySocket.maxSize + 1) { buffer in
+            while true {
+                var pid: pid_t = 0, uid: uid_t = 0, gid: gid_t = 0
+                let n = shim_notify_recv(fd, buffer.baseAddress, NotifySocket.maxSize + 1, &pid, &uid, &gid)
+                switch n {
+                case -1 where errno == EINTR: continue
+                case -1: return nil
+                case -2: return .dropped("message over \(NotifySocket.maxSize) bytes or truncated")
+                case -3: return .dropped("message without sender credentials")
+                default:
+                    if n > NotifySocket.maxSize { return .dropped("message over \(NotifySocket.maxSize) bytes") }
+                    return .message(buffer[0..<n].map { UInt8(bitPattern: $0) }, pid: pid, uid: uid)
+                }
             }
         }
-    }
-
-    /// Every datagram waiting on the socket (see `receive()`).
-    public func receiveAll() -> [Received] {
-        var result: [Received] = []
-        while let received = receive() { result.append(received) }
-        return result
     }
 }
